@@ -1,0 +1,65 @@
+// What every check receives: the inputs it may read (Context) and the facts earlier checks found
+// (Facts), which later checks and the verdict use. Checks run in registry order.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/driver_probe.hpp"
+#include "core/environment.hpp"
+#include "core/sysroot.hpp"
+
+namespace gpuval {
+
+struct Context {
+  Sysroot fs;
+  Env env;
+  const LibraryLoader* libraries = nullptr;  // never null when checks run
+  const CudaDriverProbe* cuda = nullptr;     // never null when checks run
+  int cuda_runtime_version = 0;              // the CUDA runtime gpuval was built with, e.g. 13000
+};
+
+// A reason no GPU is usable here; the verdict reports the one with the lowest priority number,
+// so the most fundamental cause comes first (no injection before a bad library version).
+struct Blocker {
+  int priority = 100;
+  std::string check_id;
+  std::string cause;  // one line, e.g. "no NVIDIA device nodes: ..."
+  std::string hint;   // the fix
+};
+
+namespace blocker_priority {
+inline constexpr int kNoInjection = 10;       // no device nodes at all
+inline constexpr int kVisibleDevicesNone = 15;  // NVIDIA_VISIBLE_DEVICES=none/void, CUDA_VISIBLE_DEVICES empty
+inline constexpr int kNodeAccess = 20;        // nodes there but not openable
+inline constexpr int kLibraryMissing = 30;    // libcuda not injected / not loadable
+inline constexpr int kVersionMismatch = 40;   // library vs kernel module
+inline constexpr int kCudaInit = 50;          // cuInit failed
+inline constexpr int kNoDevice = 60;          // init ok but zero devices
+}  // namespace blocker_priority
+
+struct Facts {
+  // engine
+  std::string engine = "none";  // podman | docker | kubernetes | containerd | lxc | unknown-container | none
+  bool in_container = false;
+  std::optional<bool> rootless;  // user namespace with a non-identity uid map
+  bool privileged = false;       // full capability set
+  // injection
+  std::string injection = "none";  // cdi | legacy-hook | none
+  // device nodes
+  int gpu_nodes = 0;          // /dev/nvidia[0-9]+ char devices seen
+  bool ctl_node = false;      // /dev/nvidiactl
+  bool uvm_node = false;      // /dev/nvidia-uvm
+  // driver
+  std::string kernel_module_version;  // from /proc/driver/nvidia/version, "" if absent
+  std::optional<CudaDriverStatus> cuda;
+  bool gpu_usable = false;  // cuInit succeeded and at least one device is visible
+
+  std::vector<Blocker> blockers;
+  void block(int priority, std::string check_id, std::string cause, std::string hint) {
+    blockers.push_back(Blocker{priority, std::move(check_id), std::move(cause), std::move(hint)});
+  }
+};
+
+}  // namespace gpuval

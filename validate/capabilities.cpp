@@ -1,0 +1,6 @@
+// STUB: replaced by the real implementation.
+#include "validate/checks.hpp"
+
+namespace gpuval::checks {
+CheckResult driver_capabilities(const Context&, Facts&) { return make_result({}, {}, Status::Skip, "not implemented yet"); }
+}  // namespace gpuval::checks

@@ -1,0 +1,39 @@
+// Every validation check, one function each. A check reads only the Context (filesystem through
+// the sysroot, environment, injected probes), may read Facts earlier checks recorded, records its
+// own facts, and returns one CheckResult. The order they run in is the table in registry.cpp.
+#pragma once
+
+#include "core/check_result.hpp"
+#include "core/context.hpp"
+
+namespace gpuval::checks {
+
+// engine.cpp, injection.cpp
+CheckResult engine(const Context& ctx, Facts& facts);
+CheckResult injection(const Context& ctx, Facts& facts);
+// visible_devices.cpp
+CheckResult nvidia_visible_devices(const Context& ctx, Facts& facts);
+CheckResult cuda_visible_devices(const Context& ctx, Facts& facts);
+// device_nodes.cpp
+CheckResult device_nodes(const Context& ctx, Facts& facts);
+CheckResult device_access(const Context& ctx, Facts& facts);
+// capabilities.cpp
+CheckResult driver_capabilities(const Context& ctx, Facts& facts);
+// driver_libraries.cpp
+CheckResult driver_libraries(const Context& ctx, Facts& facts);
+CheckResult kernel_module(const Context& ctx, Facts& facts);
+// cuda_driver.cpp
+CheckResult cuda_driver(const Context& ctx, Facts& facts);
+CheckResult cuda_compat(const Context& ctx, Facts& facts);
+// limits_cgroup.cpp
+CheckResult cgroup_memory(const Context& ctx, Facts& facts);
+CheckResult cgroup_cpu(const Context& ctx, Facts& facts);
+// limits_process.cpp
+CheckResult shm_size(const Context& ctx, Facts& facts);
+CheckResult memlock(const Context& ctx, Facts& facts);
+// limits_security.cpp
+CheckResult privileged(const Context& ctx, Facts& facts);
+CheckResult security_label(const Context& ctx, Facts& facts);
+CheckResult user_namespace(const Context& ctx, Facts& facts);
+
+}  // namespace gpuval::checks

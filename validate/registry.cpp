@@ -1,0 +1,58 @@
+#include "validate/registry.hpp"
+
+#include <array>
+#include <exception>
+#include <string>
+
+#include "validate/checks.hpp"
+
+namespace gpuval {
+namespace {
+
+constexpr std::array kChecks = {
+    CheckDef{"engine", "Container engine", "container", &checks::engine},
+    CheckDef{"injection", "GPU injection", "container", &checks::injection},
+    CheckDef{"nvidia-visible-devices", "NVIDIA_VISIBLE_DEVICES", "container",
+             &checks::nvidia_visible_devices},
+    CheckDef{"cuda-visible-devices", "CUDA_VISIBLE_DEVICES", "container",
+             &checks::cuda_visible_devices},
+    CheckDef{"device-nodes", "Device nodes", "container", &checks::device_nodes},
+    CheckDef{"device-access", "Device node access", "container", &checks::device_access},
+    CheckDef{"driver-capabilities", "NVIDIA_DRIVER_CAPABILITIES", "driver",
+             &checks::driver_capabilities},
+    CheckDef{"driver-libraries", "Driver libraries", "driver", &checks::driver_libraries},
+    CheckDef{"kernel-module", "Kernel module vs libraries", "driver", &checks::kernel_module},
+    CheckDef{"cuda-driver", "CUDA driver init", "driver", &checks::cuda_driver},
+    CheckDef{"cuda-compat", "CUDA driver vs runtime", "driver", &checks::cuda_compat},
+    CheckDef{"cgroup-memory", "Memory limit", "limits", &checks::cgroup_memory},
+    CheckDef{"cgroup-cpu", "CPU limit", "limits", &checks::cgroup_cpu},
+    CheckDef{"shm", "/dev/shm size", "limits", &checks::shm_size},
+    CheckDef{"memlock", "RLIMIT_MEMLOCK", "limits", &checks::memlock},
+    CheckDef{"privileged", "Privileged", "limits", &checks::privileged},
+    CheckDef{"security-label", "SELinux / AppArmor", "limits", &checks::security_label},
+    CheckDef{"user-namespace", "User namespace", "limits", &checks::user_namespace},
+};
+
+}  // namespace
+
+std::span<const CheckDef> all_checks() { return kChecks; }
+
+std::vector<CheckResult> run_checks(const Context& ctx, Facts& facts) {
+  std::vector<CheckResult> results;
+  results.reserve(kChecks.size());
+  for (const CheckDef& def : kChecks) {
+    CheckResult r;
+    try {
+      r = def.fn(ctx, facts);
+    } catch (const std::exception& e) {
+      r = make_result({}, {}, Status::Fail, std::string("check crashed: ") + e.what(),
+                      "please report this as a gpuval bug with the run document attached");
+    }
+    r.id = std::string(def.id);
+    r.title = std::string(def.title);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace gpuval
