@@ -30,8 +30,8 @@ struct Blocker {
 };
 
 namespace blocker_priority {
-inline constexpr int kNoInjection = 10;       // no device nodes at all
-inline constexpr int kVisibleDevicesNone = 15;  // NVIDIA_VISIBLE_DEVICES=none/void, CUDA_VISIBLE_DEVICES empty
+inline constexpr int kVisibleDevicesNone = 5;  // GPUs deliberately not requested (NVIDIA_VISIBLE_DEVICES=none/void, CUDA_VISIBLE_DEVICES="")
+inline constexpr int kNoInjection = 10;        // no device nodes at all
 inline constexpr int kNodeAccess = 20;        // nodes there but not openable
 inline constexpr int kLibraryMissing = 30;    // libcuda not injected / not loadable
 inline constexpr int kVersionMismatch = 40;   // library vs kernel module

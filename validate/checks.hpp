@@ -11,12 +11,12 @@ namespace gpuval::checks {
 // engine.cpp, injection.cpp
 CheckResult engine(const Context& ctx, Facts& facts);
 CheckResult injection(const Context& ctx, Facts& facts);
-// visible_devices.cpp
-CheckResult nvidia_visible_devices(const Context& ctx, Facts& facts);
-CheckResult cuda_visible_devices(const Context& ctx, Facts& facts);
 // device_nodes.cpp
 CheckResult device_nodes(const Context& ctx, Facts& facts);
 CheckResult device_access(const Context& ctx, Facts& facts);
+// visible_devices.cpp
+CheckResult nvidia_visible_devices(const Context& ctx, Facts& facts);
+CheckResult cuda_visible_devices(const Context& ctx, Facts& facts);
 // capabilities.cpp
 CheckResult driver_capabilities(const Context& ctx, Facts& facts);
 // driver_libraries.cpp

@@ -1,0 +1,18 @@
+// How subcommands plug into the gpuval CLI: each one adds itself to the CLI11 app and returns the
+// function that runs it after parsing. The function returns the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace gpuval::cli {
+
+struct Subcommand {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+// compare_cmd.cpp: `gpuval compare A.json B.json`
+Subcommand add_compare(CLI::App& parent);
+
+}  // namespace gpuval::cli
