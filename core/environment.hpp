@@ -1,6 +1,7 @@
 // The process environment as a value, so checks take it as input and tests inject it.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@ class Env {
  public:
   Env() = default;
   explicit Env(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {}
+  Env(std::initializer_list<std::pair<const std::string, std::string>> vars) : vars_(vars) {}
   static Env from_process();
 
   // nullopt when unset; "" when set to the empty string (the two mean different things).

@@ -1,0 +1,118 @@
+#include "cli/render_text.hpp"
+
+#include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace gpuval::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string str(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const char* status_color(const std::string& status) {
+  if (status == "PASS" || status == "pass") return "\033[32m";
+  if (status == "WARN") return "\033[33m";
+  if (status == "FAIL" || status == "fail" || status == "no-gpu") return "\033[31m";
+  return "\033[90m";
+}
+
+std::string paint(const TextStyle& style, const std::string& status, const std::string& text) {
+  if (!style.color) return text;
+  return std::string(status_color(status)) + text + "\033[0m";
+}
+
+// Greedy word wrap with a hanging indent.
+std::string wrap(const std::string& text, std::size_t indent, std::size_t width) {
+  if (width <= indent + 20) width = indent + 20;
+  std::string out, line;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t sp = text.find(' ', pos);
+    std::string word = text.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+    pos = sp == std::string::npos ? text.size() : sp + 1;
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      out += line + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line;
+}
+
+}  // namespace
+
+TextStyle detect_text_style(bool no_color_flag) {
+  TextStyle style;
+  const char* term = std::getenv("TERM");
+  style.color = !no_color_flag && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr &&
+                !(term && std::strcmp(term, "dumb") == 0);
+  struct winsize ws {};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 40) {
+    style.width = ws.ws_col;
+  }
+  return style;
+}
+
+std::string render_checks_text(const json& doc, const TextStyle& style) {
+  std::string out;
+  std::size_t id_width = 5;
+  for (const json& c : doc["checks"]) id_width = std::max(id_width, str(c, "id").size());
+  const std::size_t indent = 7 + id_width + 1;
+  for (const json& c : doc["checks"]) {
+    const std::string status = str(c, "status");
+    out += paint(style, status, fmt::format("{:<5}", status)) + "  " +
+           fmt::format("{:<{}}", str(c, "id"), id_width) + " " +
+           wrap(str(c, "message"), indent, static_cast<std::size_t>(style.width)) + "\n";
+    const std::string hint = str(c, "hint");
+    if (!hint.empty() && (status == "WARN" || status == "FAIL")) {
+      out += std::string(indent, ' ') +
+             wrap("hint: " + hint, indent, static_cast<std::size_t>(style.width)) + "\n";
+    }
+  }
+  const json& v = doc["verdict"];
+  const std::string vs = str(v, "status");
+  out += "\n" + paint(style, vs, "verdict: " + vs) + " — " + str(v, "summary") + "\n";
+  if (vs != "pass" && !str(v, "hint").empty()) out += "fix: " + str(v, "hint") + "\n";
+  return out;
+}
+
+std::string render_info_text(const json& doc, const TextStyle& style) {
+  (void)style;
+  std::string out;
+  const json& env = doc["environment"];
+  const json& drv = doc.value("driver", json::object());
+  auto val = [](const json& j, const char* key) -> std::string {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return "-";
+    return it->is_string() ? it->get<std::string>() : it->dump();
+  };
+  out += fmt::format("mode          {}\n", val(env, "mode"));
+  out += fmt::format("engine        {}\n", val(env, "engine"));
+  out += fmt::format("rootless      {}\n", val(env, "rootless"));
+  out += fmt::format("injection     {}\n", val(env, "injection"));
+  out += fmt::format("device nodes  {}\n", val(env, "device_nodes"));
+  out += fmt::format("driver        {}\n", val(drv, "version"));
+  out += fmt::format("CUDA driver   {}\n", val(drv, "cuda_driver_version"));
+  out += fmt::format("CUDA runtime  {}\n", val(drv, "cuda_runtime_version"));
+  for (const auto& [k, v] : env.value("nvidia_env", json::object()).items()) {
+    out += fmt::format("{:<13} {}\n", k, v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  if (doc["devices"].empty()) {
+    out += "devices       none usable\n";
+  } else {
+    for (const json& d : doc["devices"]) {
+      out += fmt::format("device {}      {} {}\n", val(d, "index"), val(d, "name"), val(d, "uuid"));
+    }
+  }
+  return out;
+}
+
+}  // namespace gpuval::cli

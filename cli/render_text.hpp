@@ -1,0 +1,20 @@
+// Human output of a run document: a table of checks (status, message, hint) and the verdict.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace gpuval::cli {
+
+struct TextStyle {
+  bool color = false;  // ANSI colours: only on a TTY, never with NO_COLOR set
+  int width = 100;     // wrap long messages to the terminal width
+};
+
+std::string render_checks_text(const nlohmann::json& doc, const TextStyle& style);
+std::string render_info_text(const nlohmann::json& doc, const TextStyle& style);
+
+// Colour is on when stdout is a TTY, NO_COLOR is unset and TERM is not "dumb".
+TextStyle detect_text_style(bool no_color_flag);
+
+}  // namespace gpuval::cli

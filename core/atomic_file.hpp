@@ -1,0 +1,19 @@
+// Atomic file output: write to a temporary file in the same directory, fsync, rename over the
+// target. A reader never sees a partial file, and an interrupted run leaves the old file (or none).
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string_view>
+
+namespace gpuval {
+
+class WriteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws WriteError with the path and strerror text; never leaves the temporary behind.
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+}  // namespace gpuval

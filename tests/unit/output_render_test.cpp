@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include "cli/junit.hpp"
+#include "cli/render_text.hpp"
+
+namespace gpuval::cli {
+namespace {
+
+using nlohmann::json;
+
+json sample_doc() {
+  return json{
+      {"run", {{"duration_s", 0.5}}},
+      {"checks",
+       json::array({{{"id", "engine"}, {"group", "container"}, {"status", "PASS"},
+                     {"message", "podman"}, {"hint", ""}},
+                    {{"id", "device-nodes"}, {"group", "container"}, {"status", "FAIL"},
+                     {"message", "no NVIDIA device nodes <here> & \"there\""},
+                     {"hint", "use --device nvidia.com/gpu=all"}},
+                    {{"id", "shm"}, {"group", "limits"}, {"status", "WARN"},
+                     {"message", "/dev/shm is 64 MiB"}, {"hint", "--shm-size=1g"}},
+                    {{"id", "cuda-compat"}, {"group", "driver"}, {"status", "SKIP"},
+                     {"message", "no driver"}, {"hint", ""}}})},
+      {"benchmarks", json::array()},
+      {"verdict", {{"status", "no-gpu"}, {"summary", "no usable GPU: no nodes"},
+                   {"hint", "use --device nvidia.com/gpu=all"}}}};
+}
+
+TEST(RenderText, ShowsEveryCheckHintsForWarnAndFailAndTheVerdict) {
+  const std::string out = render_checks_text(sample_doc(), TextStyle{false, 100});
+  EXPECT_NE(out.find("PASS   engine"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAIL   device-nodes"), std::string::npos) << out;
+  EXPECT_NE(out.find("hint: use --device nvidia.com/gpu=all"), std::string::npos);
+  EXPECT_NE(out.find("hint: --shm-size=1g"), std::string::npos);
+  EXPECT_NE(out.find("verdict: no-gpu"), std::string::npos);
+  EXPECT_NE(out.find("fix: use --device"), std::string::npos);
+  EXPECT_EQ(out.find('\033'), std::string::npos) << "colour without a TTY";
+}
+
+TEST(RenderText, ColourOnlyWhenAsked) {
+  const std::string out = render_checks_text(sample_doc(), TextStyle{true, 100});
+  EXPECT_NE(out.find("\033[31mFAIL"), std::string::npos);
+}
+
+TEST(RenderText, WrapsLongMessagesUnderTheMessageColumn) {
+  json doc = sample_doc();
+  doc["checks"][0]["message"] = std::string(30, 'a') + " " + std::string(30, 'b') + " " +
+                                std::string(30, 'c');
+  const std::string out = render_checks_text(doc, TextStyle{false, 60});
+  EXPECT_NE(out.find("\n" + std::string(7 + 12 + 1, ' ') + std::string(30, 'b')),
+            std::string::npos)
+      << out;
+}
+
+TEST(Junit, OneTestcasePerCheckWithFailuresAndSkipsCounted) {
+  const std::string xml = render_junit(sample_doc());
+  EXPECT_NE(xml.find("tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"1\""), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<testcase name=\"device-nodes\" classname=\"gpuval.checks.container\""),
+            std::string::npos);
+  EXPECT_NE(xml.find("&lt;here&gt; &amp; &quot;there&quot;"), std::string::npos);
+  EXPECT_NE(xml.find("<skipped message=\"no driver\"/>"), std::string::npos);
+  EXPECT_EQ(xml.find("<here>"), std::string::npos);
+}
+
+TEST(Junit, EscapesControlCharacters) {
+  EXPECT_EQ(xml_escape(std::string("a\x01" "b\nc")), "a?b\nc");
+}
+
+TEST(Junit, BenchmarksBecomeASecondSuite) {
+  json doc = sample_doc();
+  doc["benchmarks"] = json::array({{{"id", "stream-triad"}, {"device", 0}, {"status", "PASS"},
+                                    {"unit", "GB/s"}, {"samples", json::array({1.0})}}});
+  const std::string xml = render_junit(doc);
+  EXPECT_NE(xml.find("<testsuite name=\"gpuval.benchmarks\" tests=\"1\""), std::string::npos);
+  EXPECT_NE(xml.find("stream-triad/gpu0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpuval::cli
