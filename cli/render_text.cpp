@@ -88,7 +88,7 @@ std::string render_info_text(const json& doc, const TextStyle& style) {
   (void)style;
   std::string out;
   const json& env = doc["environment"];
-  const json& drv = doc.value("driver", json::object());
+  const json drv = doc.value("driver", json::object());
   auto val = [](const json& j, const char* key) -> std::string {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return "-";
@@ -102,7 +102,8 @@ std::string render_info_text(const json& doc, const TextStyle& style) {
   out += fmt::format("driver        {}\n", val(drv, "version"));
   out += fmt::format("CUDA driver   {}\n", val(drv, "cuda_driver_version"));
   out += fmt::format("CUDA runtime  {}\n", val(drv, "cuda_runtime_version"));
-  for (const auto& [k, v] : env.value("nvidia_env", json::object()).items()) {
+  const json nvidia_env = env.value("nvidia_env", json::object());
+  for (const auto& [k, v] : nvidia_env.items()) {
     out += fmt::format("{:<13} {}\n", k, v.is_string() ? v.get<std::string>() : v.dump());
   }
   if (doc["devices"].empty()) {

@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# End-to-end: the built gpuval binary on this machine (no GPU) and on fixture sysroots.
+# GPUVAL and GPUVAL_SOURCE_DIR come from CTest.
+
+setup() {
+  : "${GPUVAL:?set GPUVAL to the gpuval binary}"
+  : "${GPUVAL_SOURCE_DIR:?set GPUVAL_SOURCE_DIR}"
+  TMP="$(mktemp -d)"
+  VALIDATE="python3 $GPUVAL_SOURCE_DIR/scripts/validate_run_document.py"
+}
+
+teardown() { rm -rf "$TMP"; }
+
+jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+@test "validate --json on a machine without a GPU: valid document, no-gpu verdict with cause and hint, exit 3" {
+  run "$GPUVAL" validate --json
+  [ "$status" -eq 3 ]
+  echo "$output" > "$TMP/doc.json"
+  $VALIDATE "$TMP/doc.json"
+  [ "$(jq_py "$TMP/doc.json" 'd["verdict"]["status"]')" = "no-gpu" ]
+  [ "$(jq_py "$TMP/doc.json" 'd["verdict"]["exit_code"]')" = "3" ]
+  [ -n "$(jq_py "$TMP/doc.json" 'd["verdict"]["cause"]')" ]
+  [ -n "$(jq_py "$TMP/doc.json" 'd["verdict"]["hint"]')" ]
+  [ "$(jq_py "$TMP/doc.json" 'd["schema"]')" = "gpuval.run/1" ]
+  [ "$(jq_py "$TMP/doc.json" 'd["run"]["command"]')" = "validate" ]
+}
+
+@test "run --out writes the same valid document atomically and prints the table" {
+  run "$GPUVAL" run --out "$TMP/run.json" --no-color
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"verdict: no-gpu"* ]]
+  [[ "$output" == *"run document: $TMP/run.json"* ]]
+  $VALIDATE "$TMP/run.json"
+  [ "$(ls -A "$TMP")" = "run.json" ]   # no temporary left behind
+  [ "$(jq_py "$TMP/run.json" 'd["run"]["profile"]')" = "quick" ]
+}
+
+@test "--junit writes XML a CI server can parse, one testcase per check" {
+  run "$GPUVAL" validate --junit "$TMP/junit.xml" --json
+  [ "$status" -eq 3 ]
+  echo "$output" > "$TMP/doc.json"
+  checks="$(jq_py "$TMP/doc.json" 'len(d["checks"])')"
+  cases="$(python3 -c 'import sys,xml.etree.ElementTree as E; print(len(E.parse(sys.argv[1]).findall(".//testsuite[@name=\"gpuval.checks\"]/testcase")))' "$TMP/junit.xml")"
+  [ "$checks" = "$cases" ]
+}
+
+@test "unwritable --out fails before any work with exit 2 and a clear message" {
+  run "$GPUVAL" validate --out /nonexistent-dir/run.json
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--out /nonexistent-dir/run.json: directory /nonexistent-dir does not exist"* ]]
+  run "$GPUVAL" validate --out "$TMP"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"is a directory"* ]]
+}
+
+@test "usage errors exit 2" {
+  run "$GPUVAL" validate --no-such-flag
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"--help"* ]]
+  run "$GPUVAL"
+  [ "$status" -eq 2 ]
+  run "$GPUVAL" run --quick --full
+  [ "$status" -eq 2 ]
+  run "$GPUVAL" validate --sysroot /does/not/exist
+  [ "$status" -eq 2 ]
+}
+
+@test "--help and --version exit 0 and document the exit codes" {
+  run "$GPUVAL" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"3 no usable GPU"* ]]
+  run "$GPUVAL" --version
+  [ "$status" -eq 0 ]
+}
+
+@test "info prints the environment facts and exits 0" {
+  run "$GPUVAL" info --no-color
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"injection"* ]]
+  [[ "$output" == *"CUDA runtime"* ]]
+}
+
+@test "no colour escapes when stdout is not a TTY" {
+  run "$GPUVAL" validate
+  [[ "$output" != *$'\033['* ]]
+}
+
+@test "podman without injection (fixture sysroot): cause names injection and the podman fix" {
+  root="$TMP/root"
+  mkdir -p "$root/run" "$root/proc/self" "$root/dev"
+  printf 'engine="podman-4.3.1"\nrootless=0\n' > "$root/run/.containerenv"
+  run env container=podman "$GPUVAL" validate --sysroot "$root" --json
+  [ "$status" -eq 3 ]
+  echo "$output" > "$TMP/doc.json"
+  $VALIDATE "$TMP/doc.json"
+  [ "$(jq_py "$TMP/doc.json" 'd["environment"]["engine"]')" = "podman" ]
+  [ "$(jq_py "$TMP/doc.json" 'd["environment"]["mode"]')" = "container" ]
+  cause="$(jq_py "$TMP/doc.json" 'd["verdict"]["cause"] + " " + d["verdict"]["hint"]')"
+  [[ "$cause" == *"nvidia.com/gpu=all"* ]]
+}
+
+@test "cgroup denies the device node (fixture sysroot): EPERM named in device-access" {
+  root="$TMP/root"
+  mkdir -p "$root/dev"
+  : > "$root/dev/nvidia0"; echo "195:0" > "$root/dev/nvidia0.chardev"; echo EPERM > "$root/dev/nvidia0.errno"
+  : > "$root/dev/nvidiactl"; echo "195:255" > "$root/dev/nvidiactl.chardev"
+  : > "$root/dev/nvidia-uvm"; echo "510:0" > "$root/dev/nvidia-uvm.chardev"
+  run "$GPUVAL" validate --sysroot "$root" --json
+  [ "$status" -eq 3 ]
+  echo "$output" > "$TMP/doc.json"
+  [ "$(jq_py "$TMP/doc.json" '[c for c in d["checks"] if c["id"]=="device-access"][0]["status"]')" = "FAIL" ]
+  [[ "$(jq_py "$TMP/doc.json" 'd["verdict"]["cause"]')" == *"cgroup"* ]]
+}
+
+@test "SIGTERM during a run still leaves a valid document (or none), never a partial one" {
+  "$GPUVAL" run --out "$TMP/run.json" >/dev/null 2>&1 &
+  pid=$!
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || true
+  if [ -e "$TMP/run.json" ]; then $VALIDATE "$TMP/run.json"; fi
+  [ -z "$(find "$TMP" -name '.*.tmp.*')" ]
+}
