@@ -105,7 +105,7 @@ int execute(const std::string& command, const std::string& profile, const Output
   run.finished_at = utc_now_rfc3339();
   run.duration_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const nlohmann::json doc = build_run_document(run, ctx, facts, results, nlohmann::json::array(),
+  const nlohmann::json doc = build_run_document(run, ctx, facts, results, facts.devices,
                                                 nlohmann::json::array(), verdict);
   int rc = command == "info" ? exit_code::kPass : verdict.exit_code;
   try {

@@ -2,6 +2,7 @@
 // (Facts), which later checks and the verdict use. Checks run in registry order.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@ inline constexpr int kNoDevice = 60;          // init ok but zero devices
 struct Facts {
   // engine
   std::string engine = "none";  // podman | docker | kubernetes | containerd | lxc | unknown-container | none
+  std::string engine_version;   // e.g. "4.3.1" when the engine says (podman --privileged), else ""
   bool in_container = false;
   std::optional<bool> rootless;  // user namespace with a non-identity uid map
   bool privileged = false;       // full capability set
@@ -55,6 +57,9 @@ struct Facts {
   std::string kernel_module_version;  // from /proc/driver/nvidia/version, "" if absent
   std::optional<CudaDriverStatus> cuda;
   bool gpu_usable = false;  // cuInit succeeded and at least one device is visible
+  // Device inventory, one JSON object per GPU (index, uuid, name, pci_bus_id, ..., "peaks"), filled by
+  // the GPU probes; goes into the run document's "devices" unchanged.
+  nlohmann::json devices = nlohmann::json::array();
 
   std::vector<Blocker> blockers;
   void block(int priority, std::string check_id, std::string cause, std::string hint) {
