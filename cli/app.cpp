@@ -18,6 +18,7 @@
 #include "core/exit_codes.hpp"
 #include "core/host_info.hpp"
 #include "core/interrupt.hpp"
+#include "core/run_document.hpp"
 #include "core/sysroot_library_loader.hpp"
 #include "validate/registry.hpp"
 #include "validate/verdict.hpp"
@@ -93,6 +94,7 @@ int execute(const std::string& command, const std::string& profile, const Output
   OfflineCudaDriverProbe offline_cuda;
   ctx.libraries = offline ? static_cast<const LibraryLoader*>(&tree_loader) : &dl_loader;
   ctx.cuda = offline ? static_cast<const CudaDriverProbe*>(&offline_cuda) : &dl_cuda;
+  ctx.profile = profile;
 
   Facts facts;
   std::vector<CheckResult> results = run_checks(ctx, facts);
@@ -109,14 +111,14 @@ int execute(const std::string& command, const std::string& profile, const Output
                                                 nlohmann::json::array(), verdict);
   int rc = command == "info" ? exit_code::kPass : verdict.exit_code;
   try {
-    if (!opt.out.empty()) write_file_atomically(opt.out, doc.dump(2) + "\n");
+    if (!opt.out.empty()) write_file_atomically(opt.out, dump_run_document(doc));
     if (!opt.junit.empty()) write_file_atomically(opt.junit, render_junit(doc));
   } catch (const WriteError& e) {
     std::cerr << "gpuval: " << e.what() << "\n";
     rc = exit_code::kBadInput;
   }
   if (opt.json) {
-    std::cout << doc.dump(2) << "\n";
+    std::cout << dump_run_document(doc);
   } else {
     const TextStyle style = detect_text_style(opt.no_color);
     std::cout << (command == "info" ? render_info_text(doc, style)

@@ -9,6 +9,7 @@
 
 #include "core/driver_probe.hpp"
 #include "core/environment.hpp"
+#include "core/nvml.hpp"
 #include "core/sysroot.hpp"
 
 namespace gpuval {
@@ -19,6 +20,10 @@ struct Context {
   const LibraryLoader* libraries = nullptr;  // never null when checks run
   const CudaDriverProbe* cuda = nullptr;     // never null when checks run
   int cuda_runtime_version = 0;              // the CUDA runtime gpuval was built with, e.g. 13000
+  std::string profile = {};  // "quick" | "full" (gpuval run), "" otherwise: GPU checks size their work
+  // NVML library to dlopen (the nvml check); tests point it at the fake. With a sysroot other than
+  // "/" the default soname is not loaded: this machine's NVML says nothing about the tree.
+  std::string nvml_library = std::string(kNvmlSoname);
 };
 
 // A reason no GPU is usable here; the verdict reports the one with the lowest priority number,
@@ -60,6 +65,9 @@ struct Facts {
   // Device inventory, one JSON object per GPU (index, uuid, name, pci_bus_id, ..., "peaks"), filled by
   // the GPU probes; goes into the run document's "devices" unchanged.
   nlohmann::json devices = nlohmann::json::array();
+  // What NVML enumerated (nvml check), typed, for the GPU checks after it; nullopt when NVML
+  // could not be loaded or initialised.
+  std::optional<NvmlInventory> nvml;
 
   std::vector<Blocker> blockers;
   void block(int priority, std::string check_id, std::string cause, std::string hint) {

@@ -96,6 +96,10 @@ json parse_run_document(std::string_view text, std::string_view origin) {
   return doc;
 }
 
+std::string dump_run_document(const json& doc) {
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
 json read_run_document(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

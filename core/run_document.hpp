@@ -29,6 +29,10 @@ void validate_run_document(const nlohmann::json& doc);
 // validates it. `origin` names the source in messages (a path, "<stdin>").
 nlohmann::json parse_run_document(std::string_view text, std::string_view origin);
 
+// Serialises a document for output. Text probed from the system (environment values, /proc files)
+// may hold invalid UTF-8: it is replaced with U+FFFD instead of aborting the run.
+std::string dump_run_document(const nlohmann::json& doc);
+
 // Reads and validates a file. Throws DocumentError (missing file, unreadable, malformed, ...).
 nlohmann::json read_run_document(const std::filesystem::path& path);
 

@@ -124,8 +124,8 @@ CheckResult driver_capabilities(const Context& ctx, Facts& facts) {
       parse_driver_capabilities(ctx.env.get("NVIDIA_DRIVER_CAPABILITIES"));
 
   nlohmann::json per_cap = nlohmann::json::object();
-  std::vector<std::string> missing;           // "compute: libcuda.so.1"
-  std::vector<std::string> optional_missing;  // "compute: libnvidia-nvvm.so.4"
+  std::vector<std::string> missing;           // "compute (libcuda.so.1, ...)"
+  std::vector<std::string> optional_missing;  // "compute (libnvidia-nvvm.so.4)"
   std::vector<std::string> not_verified;
   std::vector<std::string> requested;
   bool anything_present = false;
@@ -138,6 +138,8 @@ CheckResult driver_capabilities(const Context& ctx, Facts& facts) {
                             {"missing", nlohmann::json::array()},
                             {"optional_missing", nlohmann::json::array()}};
     if (pieces.empty()) not_verified.push_back(name);
+    std::vector<std::string> lacking;
+    std::vector<std::string> lacking_optional;
     for (const Piece& piece : pieces) {
       const std::string file(piece.name);
       if (auto where = locate(ctx, piece)) {
@@ -145,11 +147,15 @@ CheckResult driver_capabilities(const Context& ctx, Facts& facts) {
         entry["present"][file] = *where;
       } else if (piece.optional) {
         entry["optional_missing"].push_back(file);
-        optional_missing.push_back(name + ": " + file);
+        lacking_optional.push_back(file);
       } else {
         entry["missing"].push_back(file);
-        missing.push_back(name + ": " + file);
+        lacking.push_back(file);
       }
+    }
+    if (!lacking.empty()) missing.push_back(name + " (" + join(lacking, ", ") + ")");
+    if (!lacking_optional.empty()) {
+      optional_missing.push_back(name + " (" + join(lacking_optional, ", ") + ")");
     }
     per_cap[name] = std::move(entry);
   }

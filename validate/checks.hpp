@@ -25,6 +25,10 @@ CheckResult kernel_module(const Context& ctx, Facts& facts);
 // cuda_driver.cpp
 CheckResult cuda_driver(const Context& ctx, Facts& facts);
 CheckResult cuda_compat(const Context& ctx, Facts& facts);
+// nvml_checks.cpp, gpu_visibility.cpp, gpu_health.cpp
+CheckResult nvml(const Context& ctx, Facts& facts);
+CheckResult gpu_visibility(const Context& ctx, Facts& facts);
+CheckResult gpu_health(const Context& ctx, Facts& facts);
 // limits_cgroup.cpp
 CheckResult cgroup_memory(const Context& ctx, Facts& facts);
 CheckResult cgroup_cpu(const Context& ctx, Facts& facts);

@@ -173,11 +173,11 @@ std::string why_invalid(std::string_view token) {
     return "'" + lower(token) + "' must be the whole value, in lowercase, not a list entry";
   }
   if (starts_with_ci(token, "GPU-")) {
-    return "a GPU UUID is GPU- followed by hex digits and dashes (see `nvidia-smi -L`)";
+    return "a GPU UUID is GPU- followed by hex digits and dashes, as `nvidia-smi -L` prints it";
   }
   if (starts_with_ci(token, "MIG-")) {
-    return "a MIG UUID is MIG-<8-4-4-4-12 hex digits> or MIG-GPU-<uuid>/<gi>/<ci> "
-           "(see `nvidia-smi -L`)";
+    return "a MIG UUID is MIG-<8-4-4-4-12 hex digits> or MIG-GPU-<uuid>/<gi>/<ci>, as "
+           "`nvidia-smi -L` prints it";
   }
   if (!token.empty() && (token.front() == '-' || token.front() == '+')) {
     return "device indices are non-negative integers";
@@ -370,7 +370,7 @@ CudaVisibleDevices parse_cuda_visible_devices(const std::optional<std::string>& 
     } else if (token.empty()) {
       reason = "empty entry";
     } else if (token.front() == '-') {
-      reason = "negative index (hides every device from here on)";
+      reason = "negative index: CUDA hides every device from here on";
     } else {
       reason = "not a device index, GPU-<uuid> or MIG-<uuid>";
     }

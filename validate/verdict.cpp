@@ -39,7 +39,8 @@ Verdict decide_verdict(const Facts& facts, const std::vector<CheckResult>& resul
     Verdict v{"fail", exit_code::kFailed, "", failed.front()->message, failed.front()->hint};
     std::string ids;
     for (const CheckResult* r : failed) ids += (ids.empty() ? "" : ", ") + r->id;
-    v.summary = fmt::format("{} check{} failed: {}", failed.size(), failed.size() == 1 ? "" : "s", ids);
+    v.summary =
+        fmt::format("{} check{} failed: {}", failed.size(), failed.size() == 1 ? "" : "s", ids);
     return v;
   }
   Verdict v{"pass", exit_code::kPass, "", "", ""};
@@ -50,8 +51,11 @@ Verdict decide_verdict(const Facts& facts, const std::vector<CheckResult>& resul
 }
 
 nlohmann::json to_json(const Verdict& v) {
-  return nlohmann::json{{"status", v.status}, {"exit_code", v.exit_code}, {"summary", v.summary},
-                        {"cause", v.cause},   {"hint", v.hint}};
+  return nlohmann::json{{"status", v.status},
+                        {"exit_code", v.exit_code},
+                        {"summary", v.summary},
+                        {"cause", v.cause},
+                        {"hint", v.hint}};
 }
 
 }  // namespace gpuval

@@ -267,10 +267,14 @@ CheckResult cuda_visible_devices(const Context& ctx, Facts& facts) {
   const std::string raw = p.raw.value_or("");
 
   // CUDA also drops an index that does not exist, and everything after it. Inside a container
-  // the visible GPUs are renumbered from 0, so the node count bounds the indices.
+  // the visible GPUs are renumbered from 0, so the node count bounds the indices -- unless MIG
+  // is in use: CUDA then enumerates MIG devices, several of which may share one GPU node.
+  const bool mig_in_use =
+      parse_nvidia_visible_devices(ctx.env.get("NVIDIA_VISIBLE_DEVICES")).mig_count() > 0 ||
+      ctx.fs.exists("/dev/nvidia-caps");
   std::size_t remaining = p.effective.size();
   std::vector<int> out_of_range;
-  if (nodes > 0) {
+  if (nodes > 0 && !mig_in_use) {
     for (std::size_t i = 0; i < p.effective.size(); ++i) {
       const DeviceId& e = p.effective[i];
       if (e.kind == DeviceIdKind::Index && e.index >= nodes) {
@@ -285,6 +289,11 @@ CheckResult cuda_visible_devices(const Context& ctx, Facts& facts) {
   CheckResult r;
   const std::string fix_list =
       "unset CUDA_VISIBLE_DEVICES or list valid device indices (0,1) or GPU-/MIG- UUIDs";
+  const std::string renumber_hint = fmt::format(
+      "use indices 0..{}: inside the container the GPUs are renumbered from 0 "
+      "(NVIDIA_VISIBLE_DEVICES picks host GPUs, CUDA_VISIBLE_DEVICES counts the ones the "
+      "container sees)",
+      nodes - 1);
   if (p.all_devices()) {
     r = make_result({}, {}, Status::Pass,
                     nodes > 0 ? fmt::format("unset: CUDA uses all visible devices ({})",
@@ -304,8 +313,9 @@ CheckResult cuda_visible_devices(const Context& ctx, Facts& facts) {
                           plural(nodes, "GPU device node", "GPU device nodes"));
     const std::string cause =
         fmt::format("CUDA_VISIBLE_DEVICES={}: {}, CUDA sees no device", raw, why);
-    facts.block(blocker_priority::kVisibleDevicesNone, kCudaId, cause, fix_list);
-    r = make_result({}, {}, Status::Fail, cause, fix_list);
+    const std::string& hint = out_of_range.empty() ? fix_list : renumber_hint;
+    facts.block(blocker_priority::kVisibleDevicesNone, kCudaId, cause, hint);
+    r = make_result({}, {}, Status::Fail, cause, hint);
   } else if (!out_of_range.empty()) {
     std::string indices;
     for (int i : out_of_range) indices += (indices.empty() ? "" : ", ") + std::to_string(i);
@@ -315,10 +325,7 @@ CheckResult cuda_visible_devices(const Context& ctx, Facts& facts) {
                     "CUDA stops there and sees only {}",
                     raw, indices, plural(nodes, "GPU device node", "GPU device nodes"),
                     plural(remaining, "device", "devices")),
-        fmt::format("use indices 0..{}: inside the container the GPUs are renumbered from 0 "
-                    "(NVIDIA_VISIBLE_DEVICES picks host GPUs, CUDA_VISIBLE_DEVICES counts the "
-                    "ones the container sees)",
-                    nodes - 1));
+        renumber_hint);
   } else if (p.truncated_at && p.truncated_at->empty() && p.dropped == 1) {
     r = make_result({}, {}, Status::Pass,
                     fmt::format("CUDA sees {}: {} (the trailing comma drops nothing)",
@@ -327,12 +334,8 @@ CheckResult cuda_visible_devices(const Context& ctx, Facts& facts) {
     const std::size_t ignored = p.dropped - 1;
     r = make_result(
         {}, {}, Status::Warn,
-        fmt::format("CUDA_VISIBLE_DEVICES={}: '{}' {}; CUDA stops there and sees only {}{}", raw,
-                    *p.truncated_at,
-                    p.truncation_reason == "repeats an earlier entry"
-                        ? std::string("repeats an earlier entry")
-                        : "is invalid (" + p.truncation_reason + ")",
-                    plural(remaining, "device", "devices"),
+        fmt::format("CUDA_VISIBLE_DEVICES={}: CUDA stops at '{}' ({}) and sees only {}{}", raw,
+                    *p.truncated_at, p.truncation_reason, plural(remaining, "device", "devices"),
                     ignored > 0 ? fmt::format(", {} ignored",
                                               plural(ignored, "later entry", "later entries"))
                                 : std::string()),
@@ -352,7 +355,8 @@ CheckResult cuda_visible_devices(const Context& ctx, Facts& facts) {
       {"truncation_reason",
        p.truncated_at ? nlohmann::json(p.truncation_reason) : nlohmann::json(nullptr)},
       {"out_of_range", out_of_range},
-      {"nodes_seen", nodes}};
+      {"nodes_seen", nodes},
+      {"indices_bounded_by_nodes", nodes > 0 && !mig_in_use}};
   if (p.truncated_at) r.metrics["truncated_position"] = p.truncated_position;
   return r;
 }

@@ -111,3 +111,17 @@ TEST(RunDocument, ReadsFileAndNamesMissingFile) {
 
 }  // namespace
 }  // namespace gpuval
+
+namespace gpuval {
+namespace {
+
+TEST(RunDocument, DumpReplacesInvalidUtf8InsteadOfAborting) {
+  nlohmann::json doc = {{"message", std::string("cpu.max: \xff\xfe garbage")}};
+  std::string text;
+  ASSERT_NO_THROW(text = dump_run_document(doc));
+  EXPECT_NE(text.find("\xEF\xBF\xBD"), std::string::npos) << "U+FFFD replacement expected";
+  EXPECT_EQ(text.back(), '\n');
+}
+
+}  // namespace
+}  // namespace gpuval

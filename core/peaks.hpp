@@ -1,0 +1,68 @@
+// Theoretical peaks of a device, the denominators of every "fraction of peak" gpuval reports.
+//
+// DRAM bandwidth [B/s] = max memory clock [Hz] × bus width [bit] / 8 × 2 (double data rate).
+// NVML reports the memory clock so that this holds for HBM and GDDR alike (nvbench computes it
+// the same way): H100 SXM5 2619 MHz × 5120 bit → 3.35 TB/s; RTX 4090 10501 MHz × 384 bit →
+// 1008 GB/s.
+//
+// Compute [FLOP/s] = dense FLOP per clock per SM (a table by compute capability; an FMA is 2
+// FLOP) × SM count × max SM clock. An architecture missing from the table has no compute peak:
+// gpuval never guesses one.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gpuval {
+
+// Dense throughput of one architecture per SM per clock, in FLOP. Tensor rates are with FP32
+// accumulation (what cuBLAS uses with CUBLAS_COMPUTE_32F). 0: the architecture has no such path.
+struct ArchRates {
+  int cc_major = 0, cc_minor = 0;
+  std::string_view arch;           // "sm_90"
+  std::string_view family;         // "Hopper"
+  unsigned fp32_lanes_per_sm = 0;  // CUDA cores per SM: turns NVML's core count into SMs
+  double fp64 = 0, fp64_tensor = 0, fp32 = 0;
+  double tf32 = 0, fp16 = 0, bf16 = 0, fp8 = 0;  // tensor cores
+  std::string_view source;
+};
+
+// nullptr for an architecture gpuval has no table row for.
+const ArchRates* arch_rates(int cc_major, int cc_minor);
+
+// Bytes per second / 1e9.
+double dram_bandwidth_gb_s(unsigned memory_clock_mhz, unsigned bus_width_bits);
+
+struct PeakInputs {
+  std::string name;  // marketing name: GeForce parts run tensor math at half rate (see .cpp)
+  std::optional<int> cc_major, cc_minor;
+  std::optional<unsigned> sm_count;   // from the CUDA runtime, when known
+  std::optional<unsigned> gpu_cores;  // NVML's CUDA core count: SMs = cores / lanes per SM
+  std::optional<unsigned> max_sm_clock_mhz;
+  std::optional<unsigned> max_memory_clock_mhz;
+  std::optional<unsigned> memory_bus_width_bits;
+};
+
+struct Peaks {
+  std::optional<double> dram_gb_s;  // GB/s (1e9 B/s)
+  // TFLOP/s (1e12), dense.
+  std::optional<double> fp64_tflops, fp64_tensor_tflops, fp32_tflops;
+  std::optional<double> tf32_tflops, fp16_tflops, bf16_tflops, fp8_tflops;
+  std::optional<unsigned> sm_count;
+  std::string sm_count_source;     // "cuda", "nvml-cores" or ""
+  std::string arch;                // "sm_90", "" when unknown
+  std::string tensor_rate;         // "full", "half" (see notes), "" without a table row
+  std::vector<std::string> notes;  // why a figure is missing or adjusted
+};
+
+Peaks compute_peaks(const PeakInputs& in);
+
+// {"dram_gb_s": 3352.32, "fp64_tflops": ..., "bf16_tflops": ..., "sm_count": 132,
+//  "sm_clock_mhz": 1980, "memory_clock_mhz": 2619, "memory_bus_width_bits": 5120,
+//  "arch": "sm_90", "tensor_rate": "full", "basis": "...", "notes": [...]}; missing figures null.
+nlohmann::json peaks_json(const Peaks& peaks, const PeakInputs& in);
+
+}  // namespace gpuval

@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# scripts/gpuval-host.sh on this machine: real Podman, the real image, no GPU.
+
+setup() {
+  : "${GPUVAL_SOURCE_DIR:?}"
+  SCRIPT="$GPUVAL_SOURCE_DIR/scripts/gpuval-host.sh"
+  IMAGE="${GPUVAL_IMAGE:-localhost/gpuval-test:latest}"
+  TMP="$(mktemp -d)"
+}
+
+teardown() { rm -rf "$TMP"; }
+
+need_image() {
+  podman image exists "$IMAGE" || { echo "test image $IMAGE missing: the container_image test must build it" >&2; return 1; }
+}
+
+@test "--help documents the options and exit codes" {
+  run "$SCRIPT" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--gpu-flags"* ]]
+  [[ "$output" == *"3 no usable GPU"* ]]
+}
+
+@test "bad usage exits 2 with the reason" {
+  run "$SCRIPT" --bogus
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"unknown option: --bogus"* ]]
+  run "$SCRIPT" --gpu-flags sometimes
+  [ "$status" -eq 2 ]
+  run "$SCRIPT" --skip-baremetal --skip-container
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"nothing to run"* ]]
+}
+
+@test "a missing engine is named with how to install it" {
+  mkdir -p "$TMP/bin"
+  run env PATH="$TMP/bin" /bin/bash "$SCRIPT" --results "$TMP/r"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"podman not found"* ]]
+}
+
+@test "a missing image is named with how to get it" {
+  run "$SCRIPT" --image localhost/no-such-image:never --results "$TMP/r"
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"image localhost/no-such-image:never not found"* ]]
+  [ ! -e "$TMP/r" ]
+}
+
+@test "end to end without a GPU: both runs say no usable GPU, compare says so, exit 3" {
+  need_image
+  run "$SCRIPT" --image "$IMAGE" --results "$TMP/r" --gpu-flags gpus
+  echo "$output"
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"no NVIDIA GPU on this host"* ]]
+  dir="$(find "$TMP/r" -mindepth 2 -maxdepth 2 -type d)"
+  [ -n "$dir" ]
+  [[ "$(basename "$dir")" == *_driver-none ]]
+  [ "$(basename "$(dirname "$dir")")" = "$(hostname -s 2>/dev/null || hostname)" ]
+  for f in baremetal.json podman-gpus.json; do
+    python3 "$GPUVAL_SOURCE_DIR/scripts/validate_run_document.py" "$dir/$f"
+    [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"]["status"])' "$dir/$f")" = "no-gpu" ]
+  done
+  [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["environment"]["mode"])' "$dir/baremetal.json")" = "baremetal" ]
+  [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["environment"]["mode"])' "$dir/podman-gpus.json")" = "container" ]
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["engine"]=="podman" and d["gpu_flags"]=="gpus"' "$dir/host-facts.json"
+  grep -qi "usable GPU" "$dir/compare-podman-gpus.md"
+  [ -z "$(find "$TMP/r" -name '*.tmp*')" ]
+}

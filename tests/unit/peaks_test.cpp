@@ -1,0 +1,172 @@
+#include "core/peaks.hpp"
+
+#include <gtest/gtest.h>
+
+namespace gpuval {
+namespace {
+
+PeakInputs h100_sxm5() {
+  PeakInputs in;
+  in.name = "NVIDIA H100 80GB HBM3";
+  in.cc_major = 9;
+  in.cc_minor = 0;
+  in.gpu_cores = 16896;  // 132 SMs x 128
+  in.max_sm_clock_mhz = 1980;
+  in.max_memory_clock_mhz = 2619;
+  in.memory_bus_width_bits = 5120;
+  return in;
+}
+
+TEST(Peaks, DramFormulaReproducesH100Sxm5) {
+  // 2619 MHz x 5120 bit / 8 x 2 = 3352.32 GB/s: NVIDIA's 3.35 TB/s.
+  EXPECT_NEAR(dram_bandwidth_gb_s(2619, 5120), 3352.32, 1e-6);
+}
+
+TEST(Peaks, DramFormulaGivesH200WithinItsDatasheet) {
+  // NVML reports 3201 MHz on a 6144-bit HBM3e bus: 4917 GB/s; the datasheet rounds the pin
+  // rate down (6.25 Gb/s) to 4.8 TB/s.
+  const double bw = dram_bandwidth_gb_s(3201, 6144);
+  EXPECT_NEAR(bw, 4916.736, 1e-3);
+  EXPECT_NEAR(bw / 4800.0, 1.0, 0.03);
+}
+
+TEST(Peaks, DramFormulaHoldsForHbm2eAndGddr6x) {
+  EXPECT_NEAR(dram_bandwidth_gb_s(1593, 5120), 2039.04, 1e-6);   // A100 80GB SXM4: 2039 GB/s
+  EXPECT_NEAR(dram_bandwidth_gb_s(10501, 384), 1008.096, 1e-6);  // RTX 4090: 1008 GB/s
+}
+
+TEST(Peaks, H100ComputePeaksFromTableAndMaxClock) {
+  const Peaks p = compute_peaks(h100_sxm5());
+  ASSERT_TRUE(p.sm_count);
+  EXPECT_EQ(*p.sm_count, 132u);
+  EXPECT_EQ(p.sm_count_source, "nvml-cores");
+  EXPECT_EQ(p.arch, "sm_90");
+  EXPECT_EQ(p.tensor_rate, "full");
+  ASSERT_TRUE(p.dram_gb_s);
+  EXPECT_NEAR(*p.dram_gb_s, 3352.32, 1e-6);
+  // 132 SMs x 1.98 GHz x FLOP/clock/SM.
+  EXPECT_NEAR(*p.fp64_tflops, 33.454, 1e-3);         // datasheet 34
+  EXPECT_NEAR(*p.fp64_tensor_tflops, 66.908, 1e-3);  // datasheet 67
+  EXPECT_NEAR(*p.fp32_tflops, 66.908, 1e-3);         // datasheet 67
+  EXPECT_NEAR(*p.tf32_tflops, 535.265, 1e-3);
+  EXPECT_NEAR(*p.bf16_tflops, 1070.531, 1e-3);
+  EXPECT_NEAR(*p.fp16_tflops, 1070.531, 1e-3);
+  EXPECT_NEAR(*p.fp8_tflops, 2141.061, 1e-3);
+}
+
+TEST(Peaks, TableReproducesDatasheetsAtTheClockNvidiaQuotes) {
+  PeakInputs h100 = h100_sxm5();
+  h100.max_sm_clock_mhz = 1830;  // NVIDIA quotes H100 SXM5 tensor figures at 1830 MHz
+  const Peaks ph = compute_peaks(h100);
+  EXPECT_NEAR(*ph.bf16_tflops, 989.4, 0.1);
+  EXPECT_NEAR(*ph.fp8_tflops, 1978.9, 0.1);
+  EXPECT_NEAR(*ph.tf32_tflops, 494.7, 0.1);
+
+  PeakInputs a100{"NVIDIA A100-SXM4-80GB", 8, 0, 108u, std::nullopt, 1410u, 1593u, 5120u};
+  const Peaks pa = compute_peaks(a100);
+  EXPECT_EQ(pa.sm_count_source, "cuda");
+  EXPECT_NEAR(*pa.fp64_tflops, 9.7, 0.1);
+  EXPECT_NEAR(*pa.fp64_tensor_tflops, 19.5, 0.1);
+  EXPECT_NEAR(*pa.fp32_tflops, 19.5, 0.1);
+  EXPECT_NEAR(*pa.tf32_tflops, 156.0, 0.5);
+  EXPECT_NEAR(*pa.bf16_tflops, 312.0, 0.5);
+  EXPECT_FALSE(pa.fp8_tflops) << "A100 has no FP8 tensor path";
+
+  PeakInputs l40s{"NVIDIA L40S", 8, 9, 142u, std::nullopt, 2520u, 9001u, 384u};
+  const Peaks pl = compute_peaks(l40s);
+  EXPECT_NEAR(*pl.fp32_tflops, 91.6, 0.1);
+  EXPECT_NEAR(*pl.tf32_tflops, 183.2, 0.1);
+  EXPECT_NEAR(*pl.fp8_tflops, 732.9, 0.1);
+  EXPECT_NEAR(*pl.dram_gb_s, 864.096, 1e-3);
+  EXPECT_FALSE(pl.fp64_tensor_tflops);
+
+  PeakInputs a10{"NVIDIA A10", 8, 6, 72u, std::nullopt, 1695u, 6251u, 384u};
+  const Peaks p10 = compute_peaks(a10);
+  EXPECT_NEAR(*p10.tf32_tflops, 62.5, 0.1);
+  EXPECT_NEAR(*p10.fp16_tflops, 125.0, 0.1);
+}
+
+TEST(Peaks, GeforceAndL40RunTensorMathAtHalfRate) {
+  PeakInputs rtx4090{"NVIDIA GeForce RTX 4090", 8, 9, 128u, std::nullopt, 2520u, 10501u, 384u};
+  const Peaks p = compute_peaks(rtx4090);
+  EXPECT_EQ(p.tensor_rate, "half");
+  EXPECT_NEAR(*p.fp32_tflops, 82.6, 0.1);   // CUDA cores: unaffected
+  EXPECT_NEAR(*p.fp16_tflops, 165.2, 0.1);  // Ada whitepaper: FP16 w/ FP32 accumulate
+  EXPECT_NEAR(*p.fp8_tflops, 330.3, 0.1);
+  EXPECT_FALSE(p.notes.empty());
+
+  PeakInputs l40{"NVIDIA L40", 8, 9, 142u, std::nullopt, 2490u, 9001u, 384u};
+  const Peaks pl = compute_peaks(l40);
+  EXPECT_NEAR(*pl.fp16_tflops, 181.0, 0.1);  // L40 datasheet
+  EXPECT_NEAR(*pl.fp8_tflops, 362.1, 0.1);
+}
+
+TEST(Peaks, EveryRequiredArchitectureHasARow) {
+  for (auto [major, minor] : {std::pair{8, 0}, {8, 6}, {8, 9}, {9, 0}, {10, 0}, {12, 0}}) {
+    const ArchRates* a = arch_rates(major, minor);
+    ASSERT_NE(a, nullptr) << major << "." << minor;
+    EXPECT_GT(a->fp32, 0);
+    EXPECT_GT(a->bf16, 0);
+    EXPECT_FALSE(a->source.empty());
+  }
+  EXPECT_GT(arch_rates(8, 9)->fp8, 0);
+  EXPECT_EQ(arch_rates(8, 6)->fp8, 0);
+}
+
+TEST(Peaks, UnknownArchitectureGetsNoComputePeakButKeepsDram) {
+  PeakInputs t4{"Tesla T4", 7, 5, 40u, std::nullopt, 1590u, 5001u, 256u};
+  const Peaks p = compute_peaks(t4);
+  EXPECT_EQ(arch_rates(7, 5), nullptr);
+  EXPECT_FALSE(p.fp32_tflops);
+  EXPECT_FALSE(p.bf16_tflops);
+  EXPECT_TRUE(p.arch.empty());
+  ASSERT_TRUE(p.dram_gb_s);  // clock x width needs no table
+  EXPECT_NEAR(*p.dram_gb_s, 320.064, 1e-3);
+  ASSERT_FALSE(p.notes.empty());
+  EXPECT_NE(p.notes.back().find("7.5"), std::string::npos);
+}
+
+TEST(Peaks, MissingInputsGiveNotesNotGuesses) {
+  PeakInputs in = h100_sxm5();
+  in.gpu_cores.reset();
+  Peaks p = compute_peaks(in);
+  EXPECT_FALSE(p.bf16_tflops);
+  EXPECT_NE(p.notes.back().find("SM count unknown"), std::string::npos);
+
+  in = h100_sxm5();
+  in.gpu_cores = 16895;  // not a whole number of SMs
+  p = compute_peaks(in);
+  EXPECT_FALSE(p.bf16_tflops);
+  EXPECT_NE(p.notes.back().find("not a multiple"), std::string::npos);
+
+  in = h100_sxm5();
+  in.max_sm_clock_mhz.reset();
+  p = compute_peaks(in);
+  EXPECT_FALSE(p.fp32_tflops);
+  EXPECT_NE(p.notes.back().find("max SM clock unknown"), std::string::npos);
+
+  in = h100_sxm5();
+  in.cc_major.reset();
+  in.memory_bus_width_bits = 0;
+  p = compute_peaks(in);
+  EXPECT_FALSE(p.dram_gb_s);
+  EXPECT_FALSE(p.fp32_tflops);
+  EXPECT_EQ(p.notes.size(), 2u);
+}
+
+TEST(Peaks, JsonHasEveryFigureWithNullsForMissingOnes) {
+  PeakInputs a100{"NVIDIA A100-SXM4-40GB", 8, 0, std::nullopt, 6912u, 1410u, 1215u, 5120u};
+  const nlohmann::json j = peaks_json(compute_peaks(a100), a100);
+  EXPECT_NEAR(j["dram_gb_s"].get<double>(), 1555.2, 1e-6);
+  EXPECT_EQ(j["sm_count"], 108);
+  EXPECT_EQ(j["sm_count_source"], "nvml-cores");
+  EXPECT_TRUE(j["fp8_tflops"].is_null());
+  EXPECT_TRUE(j["bf16_tflops"].is_number());
+  EXPECT_EQ(j["arch"], "sm_80");
+  EXPECT_EQ(j["sm_clock_mhz"], 1410);
+  EXPECT_TRUE(j["basis"].get<std::string>().find("x 2 (DDR)") != std::string::npos);
+  EXPECT_TRUE(j["notes"].is_array());
+}
+
+}  // namespace
+}  // namespace gpuval
