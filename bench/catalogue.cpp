@@ -1,7 +1,179 @@
 #include "bench/catalogue.hpp"
 
-namespace gpuval::bench {
+#include "bench/counting.hpp"
 
-std::vector<std::string> catalogue() { return {}; }
+namespace gpuval::bench {
+namespace {
+
+constexpr std::size_t kMiB = std::size_t{1} << 20;
+
+struct GemmRow {
+  const char* id;
+  GemmPrecision precision;
+  PeakKind peak;
+  int min_cc;
+};
+constexpr GemmRow kGemmRows[] = {
+    {"gemm-fp64", GemmPrecision::FP64, PeakKind::Fp64, 0},
+    {"gemm-fp32", GemmPrecision::FP32, PeakKind::Fp32, 0},
+    {"gemm-tf32", GemmPrecision::TF32, PeakKind::Tf32, 80},
+    {"gemm-fp16", GemmPrecision::FP16, PeakKind::Fp16, 70},
+    {"gemm-bf16", GemmPrecision::BF16, PeakKind::Bf16, 80},
+    {"gemm-fp8", GemmPrecision::FP8, PeakKind::Fp8, 89},
+};
+
+// 8192^3, and the MLP up-projection of a 7B-class transformer over 4096 tokens.
+struct GemmShapeRow {
+  const char* name;
+  long long m, n, k;
+};
+constexpr GemmShapeRow kGemmShapes[] = {{"square", 8192, 8192, 8192},
+                                        {"transformer-mlp", 4096, 11008, 4096}};
+
+BenchSpec bandwidth(std::string id, BenchKind kind, int device, double bytes, std::string counting,
+                    PeakKind peak, const ProfileSizes& p) {
+  BenchSpec s;
+  s.id = std::move(id);
+  s.kind = kind;
+  s.device = device;
+  s.params = {{"bytes", static_cast<long long>(bytes)}};
+  s.unit = "GB/s";
+  s.peak = peak;
+  s.work_per_iteration = bytes;
+  s.counting = std::move(counting);
+  s.iterations = p.bandwidth_iterations;
+  s.repetitions = p.repetitions;
+  return s;
+}
+
+}  // namespace
+
+ProfileSizes profile_sizes(const std::string& profile) {
+  if (profile == "full") return {128 * kMiB, 1024 * kMiB, 10, 50, 20, 20000};
+  return {32 * kMiB, 256 * kMiB, 5, 20, 5, 2000};
+}
+
+std::vector<BenchSpec> catalogue(const std::string& profile, int device) {
+  const ProfileSizes p = profile_sizes(profile);
+  std::vector<BenchSpec> out;
+  const struct {
+    const char* id;
+    BenchKind kind;
+    StreamOp op;
+  } stream_rows[] = {{"stream-copy", BenchKind::StreamCopy, StreamOp::Copy},
+                     {"stream-scale", BenchKind::StreamScale, StreamOp::Scale},
+                     {"stream-add", BenchKind::StreamAdd, StreamOp::Add},
+                     {"stream-triad", BenchKind::StreamTriad, StreamOp::Triad},
+                     {"stream-dot", BenchKind::StreamDot, StreamOp::Dot}};
+  for (const auto& row : stream_rows) {
+    BenchSpec s = bandwidth(row.id, row.kind, device, stream_bytes(row.op, p.stream_elements),
+                            "read + write: " + std::to_string(stream_arrays_touched(row.op)) +
+                                " arrays x elements x 8 B",
+                            PeakKind::Dram, p);
+    s.elements = p.stream_elements;
+    out.push_back(std::move(s));
+  }
+  BenchSpec d2d =
+      bandwidth("memcpy-d2d", BenchKind::MemcpyD2D, device, d2d_copy_bytes(p.copy_bytes),
+                "read + write: 2 x buffer bytes (copy engine)", PeakKind::Dram, p);
+  d2d.elements = p.copy_bytes;
+  out.push_back(std::move(d2d));
+
+  const double link = static_cast<double>(p.copy_bytes);
+  const struct {
+    const char* id;
+    BenchKind kind;
+    double bytes;
+    const char* counting;
+  } link_rows[] = {
+      {"h2d-pinned", BenchKind::H2DPinned, link, "buffer bytes, once (crosses the link once)"},
+      {"d2h-pinned", BenchKind::D2HPinned, link, "buffer bytes, once"},
+      {"h2d-pageable", BenchKind::H2DPageable, link, "buffer bytes, once"},
+      {"d2h-pageable", BenchKind::D2HPageable, link, "buffer bytes, once"},
+      {"bidir-pinned", BenchKind::BidirPinned, 2 * link,
+       "H2D bytes + D2H bytes, concurrent on two streams"},
+  };
+  for (const auto& row : link_rows) {
+    BenchSpec s =
+        bandwidth(row.id, row.kind, device, row.bytes, row.counting, PeakKind::PcieLink, p);
+    s.elements = p.copy_bytes;
+    out.push_back(std::move(s));
+  }
+  BenchSpec p2p = bandwidth("p2p-write", BenchKind::P2PWrite, device, link,
+                            "buffer bytes, once (device -> next device)", PeakKind::None, p);
+  p2p.elements = p.copy_bytes;
+  out.push_back(std::move(p2p));
+
+  for (const GemmRow& g : kGemmRows) {
+    for (const GemmShapeRow& shape : kGemmShapes) {
+      BenchSpec s;
+      s.id = g.id;
+      s.kind = BenchKind::Gemm;
+      s.device = device;
+      s.params = {{"m", shape.m}, {"n", shape.n}, {"k", shape.k}, {"shape", shape.name}};
+      s.unit = "TFLOP/s";
+      s.peak = g.peak;
+      s.work_per_iteration = gemm_flops(shape.m, shape.n, shape.k);
+      s.counting = "2 x M x N x K FLOP";
+      s.m = shape.m;
+      s.n = shape.n;
+      s.k = shape.k;
+      s.precision = g.precision;
+      s.min_cc = g.min_cc;
+      s.iterations = p.gemm_iterations;
+      s.repetitions = p.repetitions;
+      out.push_back(std::move(s));
+    }
+  }
+
+  const struct {
+    const char* id;
+    BenchKind kind;
+    const char* counting;
+  } latency_rows[] = {
+      {"launch-latency", BenchKind::LaunchLatency,
+       "device time per empty-kernel launch, back to back on one stream (CUDA events)"},
+      {"roundtrip-latency", BenchKind::RoundTripLatency,
+       "host time of launch + cudaStreamSynchronize of an empty kernel"},
+  };
+  for (const auto& row : latency_rows) {
+    BenchSpec s;
+    s.id = row.id;
+    s.kind = row.kind;
+    s.device = device;
+    s.params = {{"kernel", "empty"}};
+    s.unit = "us";
+    s.higher_is_better = false;
+    s.counting = row.counting;
+    s.iterations = p.latency_iterations;
+    s.repetitions = p.repetitions;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string to_string(PeakKind peak) {
+  switch (peak) {
+    case PeakKind::None:
+      return "none";
+    case PeakKind::Dram:
+      return "dram_gb_s";
+    case PeakKind::PcieLink:
+      return "pcie_link_gb_s";
+    case PeakKind::Fp64:
+      return "fp64_tflops";
+    case PeakKind::Fp32:
+      return "fp32_tflops";
+    case PeakKind::Tf32:
+      return "tf32_tflops";
+    case PeakKind::Fp16:
+      return "fp16_tflops";
+    case PeakKind::Bf16:
+      return "bf16_tflops";
+    case PeakKind::Fp8:
+      return "fp8_tflops";
+  }
+  return "none";
+}
 
 }  // namespace gpuval::bench

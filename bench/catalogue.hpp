@@ -1,12 +1,72 @@
-// The benchmark catalogue: names of the benchmarks this build provides. Filled by the benchmark
-// issue; the run document's "benchmarks" array is empty until then.
+// The benchmark catalogue: every benchmark gpuval knows, with its unit, direction, peak and the
+// work one iteration does (bytes or FLOP, counted as bench/README.md states). Pure data: the same
+// list backs the real runs and the SKIP entries written when no GPU is usable.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace gpuval::bench {
 
-std::vector<std::string> catalogue();
+// Which theoretical peak a figure is a fraction of.
+enum class PeakKind { None, Dram, PcieLink, Fp64, Fp32, Tf32, Fp16, Bf16, Fp8 };
+
+enum class BenchKind {
+  StreamCopy,
+  StreamScale,
+  StreamAdd,
+  StreamTriad,
+  StreamDot,
+  MemcpyD2D,
+  H2DPinned,
+  D2HPinned,
+  H2DPageable,
+  D2HPageable,
+  BidirPinned,
+  P2PWrite,
+  Gemm,
+  LaunchLatency,
+  RoundTripLatency,
+};
+
+enum class GemmPrecision { FP64, FP32, TF32, FP16, BF16, FP8 };
+
+struct BenchSpec {
+  std::string id;  // "stream-triad", "gemm-bf16"
+  BenchKind kind = BenchKind::StreamCopy;
+  int device = 0;
+  nlohmann::json params = nlohmann::json::object();  // identity with id and device
+  std::string unit;                                  // "GB/s", "TFLOP/s", "us"
+  bool higher_is_better = true;
+  PeakKind peak = PeakKind::None;
+  // Bytes (GB/s) or FLOP (TFLOP/s) one iteration does; 0 for latencies (time per iteration).
+  double work_per_iteration = 0;
+  std::string counting;  // how the work is counted, recorded with the entry
+  // Sizes the benchmark allocates (elements of its buffers / GEMM shape).
+  std::size_t elements = 0;
+  long long m = 0, n = 0, k = 0;
+  GemmPrecision precision = GemmPrecision::FP32;
+  int min_cc = 0;  // lowest compute capability (major*10+minor) it runs on
+  int iterations = 1;
+  int repetitions = 1;
+};
+
+struct ProfileSizes {
+  std::size_t stream_elements;  // doubles per STREAM array
+  std::size_t copy_bytes;       // D2D and host-link buffer size
+  int repetitions;              // Google Benchmark repetitions
+  int bandwidth_iterations;     // iterations per repetition, bandwidth benchmarks
+  int gemm_iterations;
+  int latency_iterations;
+};
+
+// "quick" (default) or "full" (>= 9 repetitions, larger buffers).
+ProfileSizes profile_sizes(const std::string& profile);
+
+// Every benchmark for one device, sized for the profile.
+std::vector<BenchSpec> catalogue(const std::string& profile, int device);
+
+std::string to_string(PeakKind peak);
 
 }  // namespace gpuval::bench

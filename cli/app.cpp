@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
   add_output_options(info, info_opt);
 
   Subcommand compare = add_compare(app);
+  Subcommand bench = add_bench(app);
 
   try {
     app.parse(argc, argv);
@@ -179,6 +180,7 @@ int main(int argc, char** argv) {
   if (validate->parsed()) return execute("validate", "", val_opt, args);
   if (info->parsed()) return execute("info", "", info_opt, args);
   if (compare.app->parsed()) return compare.run();
+  if (bench.app->parsed()) return bench.run();
   return exit_code::kBadInput;
 }
 

@@ -60,6 +60,7 @@ json build_run_document(const RunRecord& run, const Context& ctx, const Facts& f
   doc["host"] = host_info();
   doc["environment"] = {{"mode", facts.in_container ? "container" : "baremetal"},
                         {"engine", facts.engine},
+                        {"engine_version", facts.engine_version},
                         {"rootless", facts.rootless ? json(*facts.rootless) : json(nullptr)},
                         {"privileged", facts.privileged},
                         {"injection", facts.injection},

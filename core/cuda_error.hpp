@@ -18,10 +18,14 @@ enum class CudaLibrary { Runtime, Driver, Cublas, Cudnn };
 
 constexpr std::string_view to_string(CudaLibrary library) {
   switch (library) {
-    case CudaLibrary::Runtime: return "CUDA runtime";
-    case CudaLibrary::Driver: return "CUDA driver";
-    case CudaLibrary::Cublas: return "cuBLAS";
-    case CudaLibrary::Cudnn: return "cuDNN";
+    case CudaLibrary::Runtime:
+      return "CUDA runtime";
+    case CudaLibrary::Driver:
+      return "CUDA driver";
+    case CudaLibrary::Cublas:
+      return "cuBLAS";
+    case CudaLibrary::Cudnn:
+      return "cuDNN";
   }
   return "CUDA";
 }
@@ -110,57 +114,53 @@ inline const char* cu_error_text(CuErrorTextFn fn, int code) {
 }  // namespace gpuval
 
 // CUDA runtime: GPUVAL_CUDA_CHECK(cudaMalloc(&p, n));
-#define GPUVAL_CUDA_CHECK(call)                                                              \
-  do {                                                                                       \
-    const cudaError_t gpuval_status_ = (call);                                               \
-    if (gpuval_status_ != cudaSuccess) {                                                     \
-      ::gpuval::throw_cuda_error(::gpuval::CudaLibrary::Runtime,                             \
-                                 static_cast<int>(gpuval_status_),                           \
-                                 cudaGetErrorName(gpuval_status_),                           \
-                                 cudaGetErrorString(gpuval_status_), #call, __FILE__,        \
-                                 __LINE__);                                                  \
-    }                                                                                        \
+#define GPUVAL_CUDA_CHECK(call)                                                                    \
+  do {                                                                                             \
+    const cudaError_t gpuval_status_ = (call);                                                     \
+    if (gpuval_status_ != cudaSuccess) {                                                           \
+      ::gpuval::throw_cuda_error(::gpuval::CudaLibrary::Runtime, static_cast<int>(gpuval_status_), \
+                                 cudaGetErrorName(gpuval_status_),                                 \
+                                 cudaGetErrorString(gpuval_status_), #call, __FILE__, __LINE__);   \
+    }                                                                                              \
   } while (0)
 
 // After a kernel launch through a launcher that returns cudaGetLastError(), or on its own.
 #define GPUVAL_CUDA_CHECK_LAST() GPUVAL_CUDA_CHECK(cudaGetLastError())
 
 // CUDA driver API through dlsym'd pointers: GPUVAL_CU_CHECK(cu_fn(args), get_name, get_string).
-#define GPUVAL_CU_CHECK(call, get_name_fn, get_string_fn)                                    \
-  do {                                                                                       \
-    const int gpuval_status_ = static_cast<int>(call);                                       \
-    if (gpuval_status_ != 0) {                                                               \
-      ::gpuval::throw_cuda_error(::gpuval::CudaLibrary::Driver, gpuval_status_,              \
-                                 ::gpuval::cu_error_text(get_name_fn, gpuval_status_),       \
-                                 ::gpuval::cu_error_text(get_string_fn, gpuval_status_),     \
-                                 #call, __FILE__, __LINE__);                                 \
-    }                                                                                        \
+#define GPUVAL_CU_CHECK(call, get_name_fn, get_string_fn)                                       \
+  do {                                                                                          \
+    const int gpuval_status_ = static_cast<int>(call);                                          \
+    if (gpuval_status_ != 0) {                                                                  \
+      ::gpuval::throw_cuda_error(::gpuval::CudaLibrary::Driver, gpuval_status_,                 \
+                                 ::gpuval::cu_error_text(get_name_fn, gpuval_status_),          \
+                                 ::gpuval::cu_error_text(get_string_fn, gpuval_status_), #call, \
+                                 __FILE__, __LINE__);                                           \
+    }                                                                                           \
   } while (0)
 
 // cuBLAS and cuBLASLt (both return cublasStatus_t): GPUVAL_CUBLAS_CHECK(cublasCreate(&h));
-#define GPUVAL_CUBLAS_CHECK(call)                                                            \
-  do {                                                                                       \
-    const cublasStatus_t gpuval_status_ = (call);                                            \
-    if (gpuval_status_ != CUBLAS_STATUS_SUCCESS) {                                           \
-      ::gpuval::throw_cuda_error(::gpuval::CudaLibrary::Cublas,                              \
-                                 static_cast<int>(gpuval_status_),                           \
-                                 cublasGetStatusName(gpuval_status_),                        \
-                                 cublasGetStatusString(gpuval_status_), #call, __FILE__,     \
-                                 __LINE__);                                                  \
-    }                                                                                        \
+#define GPUVAL_CUBLAS_CHECK(call)                                                                 \
+  do {                                                                                            \
+    const cublasStatus_t gpuval_status_ = (call);                                                 \
+    if (gpuval_status_ != CUBLAS_STATUS_SUCCESS) {                                                \
+      ::gpuval::throw_cuda_error(::gpuval::CudaLibrary::Cublas, static_cast<int>(gpuval_status_), \
+                                 cublasGetStatusName(gpuval_status_),                             \
+                                 cublasGetStatusString(gpuval_status_), #call, __FILE__,          \
+                                 __LINE__);                                                       \
+    }                                                                                             \
   } while (0)
 
 // cuDNN: cudnnGetErrorString returns the enum name ("CUDNN_STATUS_BAD_PARAM"); the detailed
 // reason, when cuDNN recorded one, comes from cudnnGetLastErrorString (cuDNN >= 9).
-#define GPUVAL_CUDNN_CHECK(call)                                                             \
-  do {                                                                                       \
-    const cudnnStatus_t gpuval_status_ = (call);                                             \
-    if (gpuval_status_ != CUDNN_STATUS_SUCCESS) {                                            \
-      char gpuval_detail_[512] = {0};                                                        \
-      cudnnGetLastErrorString(gpuval_detail_, sizeof(gpuval_detail_));                       \
-      ::gpuval::throw_cuda_error(::gpuval::CudaLibrary::Cudnn,                               \
-                                 static_cast<int>(gpuval_status_),                           \
-                                 cudnnGetErrorString(gpuval_status_), gpuval_detail_, #call, \
-                                 __FILE__, __LINE__);                                        \
-    }                                                                                        \
+#define GPUVAL_CUDNN_CHECK(call)                                                                 \
+  do {                                                                                           \
+    const cudnnStatus_t gpuval_status_ = (call);                                                 \
+    if (gpuval_status_ != CUDNN_STATUS_SUCCESS) {                                                \
+      char gpuval_detail_[512] = {0};                                                            \
+      cudnnGetLastErrorString(gpuval_detail_, sizeof(gpuval_detail_));                           \
+      ::gpuval::throw_cuda_error(::gpuval::CudaLibrary::Cudnn, static_cast<int>(gpuval_status_), \
+                                 cudnnGetErrorString(gpuval_status_), gpuval_detail_, #call,     \
+                                 __FILE__, __LINE__);                                            \
+    }                                                                                            \
   } while (0)

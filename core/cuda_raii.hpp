@@ -71,11 +71,13 @@ class DeviceBuffer {
   // Synchronous copies of the whole buffer (host vector size must match).
   void upload(const std::vector<T>& host) {
     if (host.size() != count_) throw std::length_error("upload: host and device sizes differ");
-    if (count_ != 0) GPUVAL_CUDA_CHECK(cudaMemcpy(ptr_, host.data(), bytes(), cudaMemcpyHostToDevice));
+    if (count_ != 0)
+      GPUVAL_CUDA_CHECK(cudaMemcpy(ptr_, host.data(), bytes(), cudaMemcpyHostToDevice));
   }
   std::vector<T> download() const {
     std::vector<T> host(count_);
-    if (count_ != 0) GPUVAL_CUDA_CHECK(cudaMemcpy(host.data(), ptr_, bytes(), cudaMemcpyDeviceToHost));
+    if (count_ != 0)
+      GPUVAL_CUDA_CHECK(cudaMemcpy(host.data(), ptr_, bytes(), cudaMemcpyDeviceToHost));
     return host;
   }
 

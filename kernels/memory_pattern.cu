@@ -14,14 +14,19 @@ __host__ __device__ inline std::uint64_t splitmix64(std::uint64_t x) {
 }
 
 __host__ __device__ inline std::uint64_t pattern_word(MemoryPattern pattern, bool inverted,
-                                                      std::size_t index,
-                                                      std::uint64_t base_address,
+                                                      std::size_t index, std::uint64_t base_address,
                                                       std::uint64_t seed) {
   std::uint64_t v = 0;
   switch (pattern) {
-    case MemoryPattern::WalkingOnes: v = 1ull << ((index + seed) & 63u); break;
-    case MemoryPattern::AddressAsData: v = base_address + index * sizeof(std::uint64_t); break;
-    case MemoryPattern::Random: v = splitmix64(seed + index); break;
+    case MemoryPattern::WalkingOnes:
+      v = 1ull << ((index + seed) & 63u);
+      break;
+    case MemoryPattern::AddressAsData:
+      v = base_address + index * sizeof(std::uint64_t);
+      break;
+    case MemoryPattern::Random:
+      v = splitmix64(seed + index);
+      break;
   }
   return inverted ? ~v : v;
 }
@@ -34,8 +39,8 @@ unsigned grid_for(std::size_t count) {
 __global__ void pattern_write_kernel(std::uint64_t* __restrict__ words, std::size_t count,
                                      MemoryPattern pattern, bool inverted, std::uint64_t seed) {
   const std::uint64_t base = reinterpret_cast<std::uintptr_t>(words);
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-       i < count; i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
     words[i] = pattern_word(pattern, inverted, i, base, seed);
   }
 }
@@ -46,8 +51,8 @@ __global__ void pattern_verify_kernel(const std::uint64_t* __restrict__ words, s
   const std::uint64_t base = reinterpret_cast<std::uintptr_t>(words);
   unsigned long long bad = 0;
   unsigned long long first = ~0ull;
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
-       i < count; i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < count;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
     if (words[i] != pattern_word(pattern, inverted, i, base, seed)) {
       if (bad == 0) first = i;  // grid-stride indices only grow: the first is the smallest
       ++bad;

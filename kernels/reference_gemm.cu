@@ -42,8 +42,7 @@ struct Rounding<__nv_fp8_e4m3> {
 };
 
 template <typename T>
-__global__ void quantize_kernel(double* __restrict__ values, T* __restrict__ typed,
-                                std::size_t n) {
+__global__ void quantize_kernel(double* __restrict__ values, T* __restrict__ typed, std::size_t n) {
   for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
     const T t = Rounding<T>::to(values[i]);
@@ -90,11 +89,16 @@ __global__ void reference_gemm_tn_kernel(int m, int n, int k, const double* __re
 
 std::size_t gemm_element_size(GemmElement element) {
   switch (element) {
-    case GemmElement::F64: return 8;
-    case GemmElement::F32: return 4;
-    case GemmElement::F16: return 2;
-    case GemmElement::BF16: return 2;
-    case GemmElement::E4M3: return 1;
+    case GemmElement::F64:
+      return 8;
+    case GemmElement::F32:
+      return 4;
+    case GemmElement::F16:
+      return 2;
+    case GemmElement::BF16:
+      return 2;
+    case GemmElement::E4M3:
+      return 1;
   }
   return 0;
 }
@@ -103,11 +107,16 @@ cudaError_t launch_quantize(GemmElement element, double* values, void* typed, st
                             cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
   switch (element) {
-    case GemmElement::F64: return quantize<double>(values, typed, n, stream);
-    case GemmElement::F32: return quantize<float>(values, typed, n, stream);
-    case GemmElement::F16: return quantize<__half>(values, typed, n, stream);
-    case GemmElement::BF16: return quantize<__nv_bfloat16>(values, typed, n, stream);
-    case GemmElement::E4M3: return quantize<__nv_fp8_e4m3>(values, typed, n, stream);
+    case GemmElement::F64:
+      return quantize<double>(values, typed, n, stream);
+    case GemmElement::F32:
+      return quantize<float>(values, typed, n, stream);
+    case GemmElement::F16:
+      return quantize<__half>(values, typed, n, stream);
+    case GemmElement::BF16:
+      return quantize<__nv_bfloat16>(values, typed, n, stream);
+    case GemmElement::E4M3:
+      return quantize<__nv_fp8_e4m3>(values, typed, n, stream);
   }
   return cudaErrorInvalidValue;
 }

@@ -47,8 +47,8 @@ cudaError_t launch_saxpy(float a, const float* x, float* y, std::size_t n, cudaS
   return cudaGetLastError();
 }
 
-cudaError_t launch_fma_checksum(float a, const float* x, const float* y, float* out,
-                                std::size_t n, unsigned long long* checksum, cudaStream_t stream) {
+cudaError_t launch_fma_checksum(float a, const float* x, const float* y, float* out, std::size_t n,
+                                unsigned long long* checksum, cudaStream_t stream) {
   if (n == 0) return cudaSuccess;
   fma_checksum_kernel<<<grid_for(n), kBlock, 0, stream>>>(a, x, y, out, n, checksum);
   return cudaGetLastError();

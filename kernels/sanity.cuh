@@ -15,7 +15,7 @@ cudaError_t launch_saxpy(float a, const float* x, float* y, std::size_t n, cudaS
 // reduced per block through shared memory). A fused multiply-add rounds once, so every IEEE 754
 // device and the host's std::fma give the same bits: the caller checks element by element.
 // *checksum must be zeroed before the launch.
-cudaError_t launch_fma_checksum(float a, const float* x, const float* y, float* out,
-                                std::size_t n, unsigned long long* checksum, cudaStream_t stream);
+cudaError_t launch_fma_checksum(float a, const float* x, const float* y, float* out, std::size_t n,
+                                unsigned long long* checksum, cudaStream_t stream);
 
 }  // namespace gpuval::kernels

@@ -62,12 +62,17 @@ constexpr std::size_t kLtWorkspaceBytes = 32u << 20;
 
 GemmElement operand_element(GemmPrecision p) {
   switch (p) {
-    case GemmPrecision::FP64: return GemmElement::F64;
+    case GemmPrecision::FP64:
+      return GemmElement::F64;
     case GemmPrecision::FP32:
-    case GemmPrecision::TF32: return GemmElement::F32;
-    case GemmPrecision::FP16: return GemmElement::F16;
-    case GemmPrecision::BF16: return GemmElement::BF16;
-    case GemmPrecision::FP8: return GemmElement::E4M3;
+    case GemmPrecision::TF32:
+      return GemmElement::F32;
+    case GemmPrecision::FP16:
+      return GemmElement::F16;
+    case GemmPrecision::BF16:
+      return GemmElement::BF16;
+    case GemmPrecision::FP8:
+      return GemmElement::E4M3;
   }
   return GemmElement::F64;
 }
@@ -96,8 +101,8 @@ PreparedGemm prepare(GemmElement element, const std::vector<double>& at,
       kernels::launch_quantize(element, b_values.get(), p.b.get(), b_values.size(), nullptr));
   cuda::DeviceBuffer<double> c(static_cast<std::size_t>(s.m) * s.n);
   c.fill_bytes(0xFF);  // NaN: an element the reference kernel missed cannot pass
-  GPUVAL_CUDA_CHECK(kernels::launch_reference_gemm_tn(s.m, s.n, s.k, a_values.get(),
-                                                      b_values.get(), c.get(), nullptr));
+  GPUVAL_CUDA_CHECK(kernels::launch_reference_gemm_tn(s.m, s.n, s.k, a_values.get(), b_values.get(),
+                                                      c.get(), nullptr));
   GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
   p.reference = c.download();
   return p;
@@ -115,22 +120,29 @@ void gemm_ex(cublasHandle_t handle, GemmPrecision precision, const PreparedGemm&
       ct = CUDA_R_64F;
       compute = CUBLAS_COMPUTE_64F;
       break;
-    case GemmPrecision::FP32: break;
-    case GemmPrecision::TF32: compute = CUBLAS_COMPUTE_32F_FAST_TF32; break;
-    case GemmPrecision::FP16: ab = CUDA_R_16F; break;
-    case GemmPrecision::BF16: ab = CUDA_R_16BF; break;
-    case GemmPrecision::FP8: throw std::logic_error("FP8 goes through cuBLASLt");
+    case GemmPrecision::FP32:
+      break;
+    case GemmPrecision::TF32:
+      compute = CUBLAS_COMPUTE_32F_FAST_TF32;
+      break;
+    case GemmPrecision::FP16:
+      ab = CUDA_R_16F;
+      break;
+    case GemmPrecision::BF16:
+      ab = CUDA_R_16BF;
+      break;
+    case GemmPrecision::FP8:
+      throw std::logic_error("FP8 goes through cuBLASLt");
   }
   const double alpha64 = 1.0;
   const double beta64 = 0.0;
   const float alpha32 = 1.0f;
   const float beta32 = 0.0f;
   const bool f64 = compute == CUBLAS_COMPUTE_64F;
-  GPUVAL_CUBLAS_CHECK(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, s.m, s.n, s.k,
-                                   f64 ? static_cast<const void*>(&alpha64) : &alpha32,
-                                   in.a.get(), ab, s.k, in.b.get(), ab, s.k,
-                                   f64 ? static_cast<const void*>(&beta64) : &beta32, c, ct, s.m,
-                                   compute, CUBLAS_GEMM_DEFAULT));
+  GPUVAL_CUBLAS_CHECK(cublasGemmEx(
+      handle, CUBLAS_OP_T, CUBLAS_OP_N, s.m, s.n, s.k,
+      f64 ? static_cast<const void*>(&alpha64) : &alpha32, in.a.get(), ab, s.k, in.b.get(), ab, s.k,
+      f64 ? static_cast<const void*>(&beta64) : &beta32, c, ct, s.m, compute, CUBLAS_GEMM_DEFAULT));
 }
 
 // C (M x N, FP32) = A^T B with E4M3 operands through cuBLASLt ("TN" is what FP8 requires).
@@ -148,10 +160,10 @@ void gemm_fp8_lt(cublasLtHandle_t lt, const PreparedGemm& in, float* c, GemmShap
   scales.upload({1.0f, 1.0f});
   const float* a_scale = scales.get();
   const float* b_scale = scales.get() + 1;
-  GPUVAL_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(
-      op.get(), CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &a_scale, sizeof(a_scale)));
-  GPUVAL_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(
-      op.get(), CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &b_scale, sizeof(b_scale)));
+  GPUVAL_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(op.get(), CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
+                                                     &a_scale, sizeof(a_scale)));
+  GPUVAL_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(op.get(), CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
+                                                     &b_scale, sizeof(b_scale)));
 
   LtLayout a_layout;
   LtLayout b_layout;
@@ -172,17 +184,16 @@ void gemm_fp8_lt(cublasLtHandle_t lt, const PreparedGemm& in, float* c, GemmShap
                                                      c_layout.get(), c_layout.get(),
                                                      preference.get(), 1, &heuristic, &found));
   if (found == 0) {
-    throw CudaError(CudaLibrary::Cublas, CUBLAS_STATUS_NOT_SUPPORTED,
-                    "CUBLAS_STATUS_NOT_SUPPORTED", "no cuBLASLt algorithm for FP8 E4M3 TN GEMM",
-                    "cublasLtMatmulAlgoGetHeuristic", __FILE__, __LINE__);
+    throw CudaError(CudaLibrary::Cublas, CUBLAS_STATUS_NOT_SUPPORTED, "CUBLAS_STATUS_NOT_SUPPORTED",
+                    "no cuBLASLt algorithm for FP8 E4M3 TN GEMM", "cublasLtMatmulAlgoGetHeuristic",
+                    __FILE__, __LINE__);
   }
   cuda::DeviceBuffer<unsigned char> workspace(kLtWorkspaceBytes);
   const float alpha = 1.0f;
   const float beta = 0.0f;
   GPUVAL_CUBLAS_CHECK(cublasLtMatmul(lt, op.get(), &alpha, in.a.get(), a_layout.get(), in.b.get(),
                                      b_layout.get(), &beta, c, c_layout.get(), c, c_layout.get(),
-                                     &heuristic.algo, workspace.get(), kLtWorkspaceBytes,
-                                     nullptr));
+                                     &heuristic.algo, workspace.get(), kLtWorkspaceBytes, nullptr));
   GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());  // scales and workspace are freed on return
 }
 
@@ -192,9 +203,8 @@ std::vector<double> download_as_double(const cuda::DeviceBuffer<T>& buffer) {
   return std::vector<double>(host.begin(), host.end());
 }
 
-nlohmann::json run_case(const GemmPrecisionSpec& spec, cublasHandle_t handle,
-                        cublasLtHandle_t lt, const std::vector<double>& at,
-                        const std::vector<double>& b, bool corrupt) {
+nlohmann::json run_case(const GemmPrecisionSpec& spec, cublasHandle_t handle, cublasLtHandle_t lt,
+                        const std::vector<double>& at, const std::vector<double>& b, bool corrupt) {
   const GemmShape s = kGemmShape;
   const PreparedGemm in = prepare(operand_element(spec.precision), at, b, s);
   const std::size_t count = static_cast<std::size_t>(s.m) * s.n;
@@ -237,8 +247,8 @@ nlohmann::json library_json(cublasHandle_t handle) {
   int code = 0;
   GPUVAL_CUBLAS_CHECK(cublasGetVersion(handle, &code));
   return {{"name", "cuBLAS"},
-          {"version", std::to_string(major) + "." + std::to_string(minor) + "." +
-                          std::to_string(patch)},
+          {"version",
+           std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)},
           {"version_code", code},
           {"header_version_code", CUBLAS_VERSION},
           {"lt_version_code", cublasLtGetVersion()}};
@@ -274,9 +284,7 @@ void probe(const gpuval_probe_request& request, nlohmann::json& result) {
   }
 }
 
-char* run(const gpuval_probe_request* request) {
-  return run_request("cublas", request, probe);
-}
+char* run(const gpuval_probe_request* request) { return run_request("cublas", request, probe); }
 
 void free_result(char* text) { free_c_string(text); }
 

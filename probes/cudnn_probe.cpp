@@ -91,8 +91,10 @@ std::vector<double> reference_conv(const ConvShape& s, const std::vector<float>&
               for (int t = 0; t < s.s; ++t) {
                 const int wi = q * s.stride - s.pad + t * s.dilation;
                 if (wi < 0 || wi >= s.w) continue;
-                const std::size_t xi = ((static_cast<std::size_t>(n) * s.c + c) * s.h + h) * s.w + wi;
-                const std::size_t fi = ((static_cast<std::size_t>(k) * s.c + c) * s.r + r) * s.s + t;
+                const std::size_t xi =
+                    ((static_cast<std::size_t>(n) * s.c + c) * s.h + h) * s.w + wi;
+                const std::size_t fi =
+                    ((static_cast<std::size_t>(k) * s.c + c) * s.r + r) * s.s + t;
                 acc += static_cast<double>(x[xi]) * static_cast<double>(w[fi]);
               }
             }
@@ -111,8 +113,8 @@ nlohmann::json library_json() {
   const std::size_t minor = (version % 10000) / 100;
   const std::size_t patch = version % 100;
   return {{"name", "cuDNN"},
-          {"version", std::to_string(major) + "." + std::to_string(minor) + "." +
-                          std::to_string(patch)},
+          {"version",
+           std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)},
           {"version_code", version},
           {"header_version_code", CUDNN_VERSION},
           {"cudart_version_code", cudnnGetCudartVersion()},
@@ -122,15 +124,24 @@ nlohmann::json library_json() {
 
 const char* algo_name(cudnnConvolutionFwdAlgo_t algo) {
   switch (algo) {
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "IMPLICIT_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "IMPLICIT_PRECOMP_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "DIRECT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "FFT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "FFT_TILING";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "WINOGRAD";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
-    case CUDNN_CONVOLUTION_FWD_ALGO_COUNT: break;
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM:
+      return "IMPLICIT_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM:
+      return "IMPLICIT_PRECOMP_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM:
+      return "GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT:
+      return "DIRECT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT:
+      return "FFT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING:
+      return "FFT_TILING";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD:
+      return "WINOGRAD";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED:
+      return "WINOGRAD_NONFUSED";
+    case CUDNN_CONVOLUTION_FWD_ALGO_COUNT:
+      break;
   }
   return "unknown";
 }
@@ -151,12 +162,12 @@ nlohmann::json run_conv(cudnnHandle_t handle, std::mt19937_64& rng, bool corrupt
   GPUVAL_CUDNN_CHECK(cudnnCreateTensorDescriptor(y_desc.out()));
   GPUVAL_CUDNN_CHECK(cudnnCreateFilterDescriptor(w_desc.out()));
   GPUVAL_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(conv.out()));
-  GPUVAL_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x_desc.get(), CUDNN_TENSOR_NCHW,
-                                                CUDNN_DATA_FLOAT, s.n, s.c, s.h, s.w));
-  GPUVAL_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w_desc.get(), CUDNN_DATA_FLOAT,
-                                                CUDNN_TENSOR_NCHW, s.k, s.c, s.r, s.s));
-  GPUVAL_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv.get(), s.pad, s.pad, s.stride,
-                                                     s.stride, s.dilation, s.dilation,
+  GPUVAL_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x_desc.get(), CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+                                                s.n, s.c, s.h, s.w));
+  GPUVAL_CUDNN_CHECK(cudnnSetFilter4dDescriptor(w_desc.get(), CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                                s.k, s.c, s.r, s.s));
+  GPUVAL_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv.get(), s.pad, s.pad, s.stride, s.stride,
+                                                     s.dilation, s.dilation,
                                                      CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   GPUVAL_CUDNN_CHECK(cudnnSetConvolutionMathType(conv.get(), CUDNN_FMA_MATH));
   int on = 0, oc = 0, oh = 0, ow = 0;
@@ -164,21 +175,21 @@ nlohmann::json run_conv(cudnnHandle_t handle, std::mt19937_64& rng, bool corrupt
                                                            &on, &oc, &oh, &ow));
   if (on != s.n || oc != s.k || oh != s.out_h() || ow != s.out_w()) {
     throw CudaError(CudaLibrary::Cudnn, CUDNN_STATUS_BAD_PARAM, "CUDNN_STATUS_BAD_PARAM",
-                    "cuDNN computed output dims " + std::to_string(on) + "x" +
-                        std::to_string(oc) + "x" + std::to_string(oh) + "x" + std::to_string(ow) +
-                        ", expected " + std::to_string(s.n) + "x" + std::to_string(s.k) + "x" +
+                    "cuDNN computed output dims " + std::to_string(on) + "x" + std::to_string(oc) +
+                        "x" + std::to_string(oh) + "x" + std::to_string(ow) + ", expected " +
+                        std::to_string(s.n) + "x" + std::to_string(s.k) + "x" +
                         std::to_string(s.out_h()) + "x" + std::to_string(s.out_w()),
                     "cudnnGetConvolution2dForwardOutputDim", __FILE__, __LINE__);
   }
-  GPUVAL_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y_desc.get(), CUDNN_TENSOR_NCHW,
-                                                CUDNN_DATA_FLOAT, on, oc, oh, ow));
+  GPUVAL_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y_desc.get(), CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+                                                on, oc, oh, ow));
 
   // The heuristics' first choice that is supported and fits the workspace cap.
   std::array<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT> perf{};
   int returned = 0;
   GPUVAL_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
-      handle, x_desc.get(), w_desc.get(), conv.get(), y_desc.get(),
-      static_cast<int>(perf.size()), &returned, perf.data()));
+      handle, x_desc.get(), w_desc.get(), conv.get(), y_desc.get(), static_cast<int>(perf.size()),
+      &returned, perf.data()));
   const cudnnConvolutionFwdAlgoPerf_t* chosen = nullptr;
   for (int i = 0; i < returned; ++i) {
     if (perf[static_cast<std::size_t>(i)].status == CUDNN_STATUS_SUCCESS &&
@@ -194,8 +205,8 @@ nlohmann::json run_conv(cudnnHandle_t handle, std::mt19937_64& rng, bool corrupt
   }
   std::size_t workspace_bytes = 0;
   GPUVAL_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle, x_desc.get(), w_desc.get(),
-                                                             conv.get(), y_desc.get(),
-                                                             chosen->algo, &workspace_bytes));
+                                                             conv.get(), y_desc.get(), chosen->algo,
+                                                             &workspace_bytes));
 
   cuda::DeviceBuffer<float> dx(x.size());
   cuda::DeviceBuffer<float> dw(w.size());
@@ -218,12 +229,11 @@ nlohmann::json run_conv(cudnnHandle_t handle, std::mt19937_64& rng, bool corrupt
   nlohmann::json j = comparison_case_json(
       "conv2d-fwd-fp32", kConvTolerance,
       compare_to_reference(out.data(), reference.data(), out.size(), kConvTolerance));
-  j["shape"] = {{"n", s.n}, {"c", s.c}, {"h", s.h}, {"w", s.w}, {"k", s.k}, {"r", s.r},
-                {"s", s.s}, {"pad", s.pad}, {"stride", s.stride}, {"layout", "NCHW"}};
+  j["shape"] = {{"n", s.n}, {"c", s.c}, {"h", s.h},     {"w", s.w},           {"k", s.k},
+                {"r", s.r}, {"s", s.s}, {"pad", s.pad}, {"stride", s.stride}, {"layout", "NCHW"}};
   j["algorithm"] = algo_name(chosen->algo);
   j["math"] = "FMA";
-  j["tolerance_reason"] =
-      "FP32 sums of 72 products err ~1e-7; FFT/Winograd algorithms up to ~1e-5";
+  j["tolerance_reason"] = "FP32 sums of 72 products err ~1e-7; FFT/Winograd algorithms up to ~1e-5";
   if (!injected.is_null()) j["injected_fault_at"] = injected;
   return j;
 }

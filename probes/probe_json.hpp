@@ -31,8 +31,9 @@ inline nlohmann::json error_json(const CudaError& e) {
 }
 
 inline nlohmann::json exception_json(std::string_view what) {
-  return {{"library", "gpuval"}, {"code", -1},  {"name", "exception"},
-          {"description", std::string(what)}, {"call", ""}, {"where", ""}};
+  return {{"library", "gpuval"}, {"code", -1},
+          {"name", "exception"}, {"description", std::string(what)},
+          {"call", ""},          {"where", ""}};
 }
 
 // One case's verdict from a comparison; `tolerance` is the normwise bound the case was held to.
@@ -52,13 +53,13 @@ inline nlohmann::json comparison_case_json(std::string_view name, double toleran
                       {"ref_non_finite", c.ref_non_finite},
                       {"first_bad", nullptr}};
   if (c.first_bad != kNoIndex) {
-    j["first_bad"] = {{"index", c.first_bad},
-                      {"got", finite_or_null(c.first_bad_value)},
-                      {"got_text", std::isnan(c.first_bad_value) ? "NaN"
-                                   : std::isinf(c.first_bad_value)
-                                       ? (c.first_bad_value > 0 ? "+Inf" : "-Inf")
-                                       : ""},
-                      {"expected", finite_or_null(c.first_bad_expected)}};
+    j["first_bad"] = {
+        {"index", c.first_bad},
+        {"got", finite_or_null(c.first_bad_value)},
+        {"got_text", std::isnan(c.first_bad_value)   ? "NaN"
+                     : std::isinf(c.first_bad_value) ? (c.first_bad_value > 0 ? "+Inf" : "-Inf")
+                                                     : ""},
+        {"expected", finite_or_null(c.first_bad_expected)}};
   }
   return j;
 }

@@ -25,6 +25,12 @@ CheckResult kernel_module(const Context& ctx, Facts& facts);
 // cuda_driver.cpp
 CheckResult cuda_driver(const Context& ctx, Facts& facts);
 CheckResult cuda_compat(const Context& ctx, Facts& facts);
+// gpu_compute.cpp, gpu_probes.cpp, gpu_memory.cpp (options for tests: gpu_checks.hpp)
+CheckResult cuda_compute(const Context& ctx, Facts& facts);
+CheckResult ptx_jit(const Context& ctx, Facts& facts);
+CheckResult cublas(const Context& ctx, Facts& facts);
+CheckResult cudnn(const Context& ctx, Facts& facts);
+CheckResult memory_pattern(const Context& ctx, Facts& facts);
 // nvml_checks.cpp, gpu_visibility.cpp, gpu_health.cpp
 CheckResult nvml(const Context& ctx, Facts& facts);
 CheckResult gpu_visibility(const Context& ctx, Facts& facts);

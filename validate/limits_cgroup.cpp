@@ -81,8 +81,9 @@ Located locate(const Context& ctx, std::string_view controller) {
             fmt::format("/proc/self/cgroup has no {} line and no v2 '0::' line", controller)};
   }
 
-  const MountEntry* mount = nullptr;
-  if (std::optional<MountTable> mounts = read_mountinfo(ctx.fs)) {
+  const MountEntry* mount = nullptr;  // points into `mounts`, which must outlive it
+  const std::optional<MountTable> mounts = read_mountinfo(ctx.fs);
+  if (mounts) {
     for (const MountEntry& m : mounts->entries) {
       bool match =
           v2 ? m.fs_type == "cgroup2" : m.fs_type == "cgroup" && m.has_super_option(controller);

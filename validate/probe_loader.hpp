@@ -14,8 +14,8 @@ namespace gpuval {
 
 // What gpuval knows about each probe module.
 struct ProbeModuleSpec {
-  std::string_view id;       // "cublas": also the check id and the module's gpuval_probe_module.name
-  std::string_view file;     // "libgpuval_probe_cublas.so"
+  std::string_view id;    // "cublas": also the check id and the module's gpuval_probe_module.name
+  std::string_view file;  // "libgpuval_probe_cublas.so"
   std::string_view library;  // "cuBLAS"
 };
 
@@ -36,9 +36,9 @@ std::string_view to_string(ProbeLoadStatus status);
 struct ProbeLoad {
   ProbeLoadStatus status = ProbeLoadStatus::NotInstalled;
   const gpuval_probe_module* module = nullptr;  // set only when Loaded; valid for the process
-  std::string path;   // the module file loaded or tried
-  std::string error;  // dlerror() text or the reason, one line
-  std::vector<std::string> searched;  // directories looked in, in order
+  std::string path;                             // the module file loaded or tried
+  std::string error;                            // dlerror() text or the reason, one line
+  std::vector<std::string> searched;            // directories looked in, in order
 };
 
 // Where modules are looked for: $GPUVAL_PROBE_DIR (colon-separated) when set, and then only

@@ -278,9 +278,11 @@ Parsed<uint64_t> parse_tmpfs_size(std::string_view value, std::optional<uint64_t
   if (!n || digits != trim(digits))
     return Parsed<uint64_t>::fail("size is not N[k|m|g|t|%]: " + quoted(v));
   if (percent) {
+    if (*n > 1000) return Parsed<uint64_t>::fail("size " + quoted(v) + " is over 1000% of RAM");
     if (!mem_total)
       return Parsed<uint64_t>::fail("size " + quoted(v) + " is a share of RAM, RAM size unknown");
-    return Parsed<uint64_t>::ok(*mem_total / 100 * *n);
+    // Split so neither product overflows nor the remainder is lost.
+    return Parsed<uint64_t>::ok(*mem_total / 100 * *n + *mem_total % 100 * *n / 100);
   }
   if (*n > std::numeric_limits<uint64_t>::max() / scale) {
     return Parsed<uint64_t>::fail("size overflows: " + quoted(v));

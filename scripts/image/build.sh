@@ -3,11 +3,14 @@
 # (the sha gets "-dirty" when the checkout has uncommitted changes).
 #
 #   scripts/image/build.sh [--offline] [--cuda-archs LIST] [--name NAME] [--jobs N]
+#                          [--ccache DIR | --no-ccache]
 #
 # Online (default): FROM NVIDIA's docker.io/nvidia/cuda images, pulled when missing.
 # --offline (CI, no registry): FROM the Debian stand-ins made by make-base.sh (run here first),
 #   never pulling, with the build machine's CUDA toolkit bind-mounted at /usr/local/cuda.
 # --cuda-archs: CMake CUDA_ARCHITECTURES (default: the release list; CI passes one, e.g. 80-real).
+# --ccache DIR: compiler cache mounted into the build step (default with --offline:
+#   ~/.cache/gpuval/image-ccache), so a rebuild after a small change recompiles little.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,13 +21,16 @@ offline=false
 archs=${GPUVAL_CUDA_ARCHS:-$GPUVAL_RELEASE_ARCHS}
 name=gpuval
 jobs=$(nproc)
-usage() { sed -n '2,11s/^# \{0,1\}//p' "$0"; }
+ccache=default
+usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --offline) offline=true ;;
     --cuda-archs) archs=${2:?--cuda-archs needs a value}; shift ;;
     --name) name=${2:?--name needs a value}; shift ;;
     --jobs) jobs=${2:?--jobs needs a value}; shift ;;
+    --ccache) ccache=${2:?--ccache needs a directory}; shift ;;
+    --no-ccache) ccache= ;;
     -h | --help) usage; exit 0 ;;
     *) echo "build.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -64,6 +70,7 @@ if $offline; then
     exit 2
   fi
   args+=(--pull=never -v "$cuda:/usr/local/cuda:ro")
+  if [ "$ccache" = default ]; then ccache=${XDG_CACHE_HOME:-$HOME/.cache}/gpuval/image-ccache; fi
 else
   for image in "$(gpuval_devel_image)" "$(gpuval_runtime_image)"; do
     if [ "$(gpuval_is_standin "$image")" = true ]; then
@@ -73,6 +80,12 @@ else
     fi
   done
   args+=(--pull=missing)
+fi
+
+if [ "$ccache" = default ]; then ccache=; fi
+if [ -n "$ccache" ]; then
+  mkdir -p "$ccache"
+  args+=(-v "$(cd "$ccache" && pwd):/ccache")
 fi
 
 log "building $name:latest and $name:$sha ($($offline && echo offline || echo online)," \

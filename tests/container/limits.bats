@@ -4,7 +4,16 @@
 
 load helpers
 
-@test "--privileged: WARN (insecure, full capabilities), recorded in the environment" {
+@test "--privileged as root in the container: WARN (insecure), recorded in the environment" {
+  gpuval_container --privileged --user 0
+  assert_no_gpu
+  assert_check privileged WARN 'privileged'
+  assert_doc environment.privileged true
+}
+
+# The image's own user is uid 1000, whose effective capability set is empty even when the
+# container is privileged: the bounding set, host devices and writable /sys still give it away.
+@test "--privileged with the image's non-root user: still detected (WARN)" {
   gpuval_container --privileged
   assert_no_gpu
   assert_check privileged WARN 'privileged'

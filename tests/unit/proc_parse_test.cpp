@@ -174,6 +174,7 @@ TEST(ProcParse, TmpfsSizesMalformed) {
   Parsed<uint64_t> pct = parse_tmpfs_size("50%", std::nullopt);
   EXPECT_FALSE(pct);
   EXPECT_CONTAINS(pct.error, "RAM size unknown");
+  EXPECT_FALSE(parse_tmpfs_size("5000%", uint64_t{1} << 30));
   for (const char* bad : {"", "k", "12x", "1.5g", " 1 g"}) {
     EXPECT_FALSE(parse_tmpfs_size(bad, std::nullopt)) << bad;
   }

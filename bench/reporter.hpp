@@ -1,0 +1,31 @@
+// A Google Benchmark reporter that keeps every run (per repetition) for conversion into
+// run-document entries. Google Benchmark's own file reporter (--benchmark_out) runs beside it.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gpuval::bench {
+
+class CollectingReporter : public benchmark::BenchmarkReporter {
+ public:
+  explicit CollectingReporter(std::function<void(const std::string&)> progress)
+      : progress_(std::move(progress)) {}
+
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override;
+  void Finalize() override {}
+
+  // Runs keyed by the registered benchmark name (Run::run_name.function_name).
+  const std::map<std::string, std::vector<Run>>& runs() const { return runs_; }
+
+ private:
+  std::function<void(const std::string&)> progress_;
+  std::map<std::string, std::vector<Run>> runs_;
+};
+
+}  // namespace gpuval::bench

@@ -1,0 +1,30 @@
+// The one entry point for `gpuval run` and `gpuval bench`: runs the catalogue through Google
+// Benchmark and returns the run document's "benchmarks" array.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/context.hpp"
+
+namespace gpuval::bench {
+
+struct BenchOptions {
+  std::string profile = "quick";            // "quick" | "full"
+  std::vector<std::string> benchmark_args;  // passed to Google Benchmark (--benchmark_out=..., ...)
+  std::string filter;                       // ECMAScript regex on benchmark ids; "" = all
+};
+
+// Without a usable GPU (facts.gpu_usable false) CUDA is not touched: every catalogue benchmark
+// comes back as a SKIP entry saying why. Never throws for a failed benchmark: it becomes an entry
+// with status FAIL/WARN/SKIP and a message. `progress` gets one line per finished benchmark.
+// Throws std::invalid_argument for a bad filter or an unrecognised --benchmark_* argument.
+nlohmann::json run_benchmarks(const BenchOptions& opt, const Facts& facts,
+                              std::function<void(const std::string&)> progress);
+
+// The catalogue entries as SKIP entries (what run_benchmarks returns without a GPU).
+nlohmann::json skipped_catalogue(const BenchOptions& opt, const std::string& message);
+
+}  // namespace gpuval::bench

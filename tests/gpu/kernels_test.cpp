@@ -1,0 +1,152 @@
+// gpuval's own kernels, launched directly on small odd sizes: the focused set the GPU script runs
+// under compute-sanitizer (memcheck, racecheck, initcheck, synccheck): --gtest_filter='Kernels*'.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "core/cuda_error.hpp"
+#include "core/cuda_raii.hpp"
+#include "core/numeric_compare.hpp"
+#include "kernels/memory_pattern.cuh"
+#include "kernels/reference_gemm.cuh"
+#include "kernels/sanity.cuh"
+
+namespace gpuval {
+namespace {
+
+std::vector<float> random_floats(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+TEST(Kernels, FmaChecksumIsBitExactAndSumsEveryOutput) {
+  const std::size_t n = 100'003;  // not a multiple of the block
+  const std::vector<float> x = random_floats(n, 1);
+  const std::vector<float> y = random_floats(n, 2);
+  const float a = 0.75f;
+  cuda::DeviceBuffer<float> dx(n), dy(n), dout(n);
+  cuda::DeviceBuffer<unsigned long long> sum(1);
+  dx.upload(x);
+  dy.upload(y);
+  dout.fill_bytes(0xFF);
+  sum.fill_bytes(0);
+  GPUVAL_CUDA_CHECK(
+      kernels::launch_fma_checksum(a, dx.get(), dy.get(), dout.get(), n, sum.get(), nullptr));
+  GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
+  const std::vector<float> out = dout.download();
+  std::vector<float> expected(n);
+  unsigned long long host_sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    expected[i] = std::fma(a, x[i], y[i]);
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &expected[i], sizeof bits);
+    host_sum += bits;
+  }
+  EXPECT_TRUE(compare_exact(out.data(), expected.data(), n).pass);
+  EXPECT_EQ(sum.download().front(), host_sum);
+}
+
+TEST(Kernels, ReferenceGemmMatchesTheHostOnAnOddShape) {
+  const int m = 37, n = 29, k = 41;  // no dimension a multiple of the 16x16 tile
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> d(-1.0, 1.0);
+  std::vector<double> at(static_cast<std::size_t>(k) * m), b(static_cast<std::size_t>(k) * n);
+  for (double& v : at) v = d(rng);
+  for (double& v : b) v = d(rng);
+  cuda::DeviceBuffer<double> dat(at.size()), db(b.size()), dc(static_cast<std::size_t>(m) * n);
+  dat.upload(at);
+  db.upload(b);
+  dc.fill_bytes(0xFF);
+  GPUVAL_CUDA_CHECK(
+      kernels::launch_reference_gemm_tn(m, n, k, dat.get(), db.get(), dc.get(), nullptr));
+  GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
+  const std::vector<double> c = dc.download();
+  std::vector<double> ref(c.size());
+  for (int col = 0; col < n; ++col) {
+    for (int row = 0; row < m; ++row) {
+      double acc = 0.0;
+      for (int i = 0; i < k; ++i) {
+        acc = std::fma(at[static_cast<std::size_t>(row) * k + i],
+                       b[static_cast<std::size_t>(col) * k + i], acc);
+      }
+      ref[static_cast<std::size_t>(col) * m + row] = acc;
+    }
+  }
+  // Same fma order as the kernel: bit-exact in practice; 1e-14 leaves room for nothing else.
+  const Comparison cmp = compare_to_reference(c.data(), ref.data(), c.size(), 1e-14);
+  EXPECT_TRUE(cmp.pass) << "rel " << cmp.rel_error << " bad " << cmp.bad_elements;
+}
+
+TEST(Kernels, QuantizeRoundsToEachTypeAndIsIdempotent) {
+  using kernels::GemmElement;
+  const std::vector<double> values = {1.0, -0.3, 0.123456789, 447.0, 1000.0, 0.25};
+  for (GemmElement e : {GemmElement::F64, GemmElement::F32, GemmElement::F16, GemmElement::BF16,
+                        GemmElement::E4M3}) {
+    cuda::DeviceBuffer<double> dv(values.size());
+    cuda::DeviceBuffer<unsigned char> typed(values.size() * kernels::gemm_element_size(e));
+    dv.upload(values);
+    GPUVAL_CUDA_CHECK(kernels::launch_quantize(e, dv.get(), typed.get(), values.size(), nullptr));
+    GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
+    const std::vector<double> once = dv.download();
+    GPUVAL_CUDA_CHECK(kernels::launch_quantize(e, dv.get(), typed.get(), values.size(), nullptr));
+    GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
+    const std::vector<double> twice = dv.download();
+    EXPECT_EQ(once, twice) << "element " << static_cast<int>(e);
+    EXPECT_EQ(once[0], 1.0);
+    EXPECT_EQ(once[5], 0.25);
+    if (e == GemmElement::F16) {
+      EXPECT_EQ(once[2], 0.12347412109375);
+    }
+    if (e == GemmElement::E4M3) {
+      EXPECT_EQ(once[4], 448.0) << "E4M3 saturates";
+    }
+  }
+}
+
+TEST(Kernels, MemoryPatternsVerifyCleanAndCountInjectedFaults) {
+  using kernels::MemoryPattern;
+  const std::size_t words = 300'007;
+  cuda::DeviceBuffer<std::uint64_t> buffer(words);
+  cuda::DeviceBuffer<unsigned long long> counters(2);
+  const std::uint64_t base = reinterpret_cast<std::uintptr_t>(buffer.get());
+  for (MemoryPattern p :
+       {MemoryPattern::WalkingOnes, MemoryPattern::AddressAsData, MemoryPattern::Random}) {
+    for (bool inverted : {false, true}) {
+      GPUVAL_CUDA_CHECK(
+          kernels::launch_memory_pattern_write(buffer.get(), words, p, inverted, 99, nullptr));
+      auto verify = [&] {
+        const unsigned long long init[2] = {0ull, ~0ull};
+        GPUVAL_CUDA_CHECK(cudaMemcpy(counters.get(), init, sizeof init, cudaMemcpyHostToDevice));
+        GPUVAL_CUDA_CHECK(kernels::launch_memory_pattern_verify(buffer.get(), words, p, inverted,
+                                                                99, counters.get(), nullptr));
+        GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
+        return counters.download();
+      };
+      EXPECT_EQ(verify()[0], 0u);
+      // The host's idea of a word matches what the device wrote.
+      std::uint64_t word = 0;
+      GPUVAL_CUDA_CHECK(
+          cudaMemcpy(&word, buffer.get() + 1234, sizeof word, cudaMemcpyDeviceToHost));
+      EXPECT_EQ(word, kernels::memory_pattern_word(p, inverted, 1234, base, 99));
+      for (std::size_t at : {std::size_t{5}, std::size_t{77'777}, words - 1}) {
+        const std::uint64_t flipped = kernels::memory_pattern_word(p, inverted, at, base, 99) ^ 4u;
+        GPUVAL_CUDA_CHECK(
+            cudaMemcpy(buffer.get() + at, &flipped, sizeof flipped, cudaMemcpyHostToDevice));
+      }
+      const std::vector<unsigned long long> bad = verify();
+      EXPECT_EQ(bad[0], 3u);
+      EXPECT_EQ(bad[1], 5u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gpuval
