@@ -1,42 +1,18 @@
 #include "cli/app.hpp"
 
-#include <cuda_runtime_api.h>
-#include <fmt/format.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "cli/command.hpp"
-#include "cli/junit.hpp"
-#include "cli/render_text.hpp"
-#include "cli/run_document_builder.hpp"
-#include "core/atomic_file.hpp"
+#include "cli/pipeline.hpp"
 #include "core/exit_codes.hpp"
 #include "core/host_info.hpp"
-#include "core/interrupt.hpp"
-#include "core/run_document.hpp"
-#include "core/sysroot_library_loader.hpp"
-#include "validate/registry.hpp"
-#include "validate/verdict.hpp"
 
 namespace gpuval::cli {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct OutputOptions {
-  bool json = false;
-  bool no_color = false;
-  std::string out;
-  std::string junit;
-  std::string sysroot;
-};
-
-void add_output_options(CLI::App* sub, OutputOptions& o) {
+void add_output_options(CLI::App* sub, PipelineOptions& o) {
   sub->add_flag("--json", o.json, "Print the run document (JSON) on stdout instead of the table");
   sub->add_option("--out", o.out, "Write the run document to FILE (atomically: temp file + rename)");
   sub->add_option("--junit", o.junit, "Write JUnit XML to FILE (one testcase per check)");
@@ -47,91 +23,48 @@ void add_output_options(CLI::App* sub, OutputOptions& o) {
       ->check(CLI::ExistingDirectory);
 }
 
-// Fail before doing any work if an output cannot be written: a long run must not end in a lost
-// result.
-std::string unwritable_output(const std::string& path, const char* flag) {
-  if (path.empty()) return {};
-  const fs::path p(path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return fmt::format("{} {}: directory {} does not exist", flag, path, dir.string());
-  }
-  if (fs::is_directory(p, ec)) return fmt::format("{} {}: is a directory", flag, path);
-  if (::access(dir.c_str(), W_OK) != 0) {
-    return fmt::format("{} {}: directory {} is not writable (read-only file system or "
-                       "permissions; in a container mount a writable volume, e.g. -v "
-                       "./results:/results:Z)",
-                       flag, path, dir.string());
-  }
-  return {};
-}
+// Shared by `run` and `bench`: profile flags.
+struct Profile {
+  bool quick = false;
+  bool full = false;
+  std::string name() const { return full ? "full" : "quick"; }
+};
 
-int cuda_runtime_version() {
-  int v = 0;
-  if (cudaRuntimeGetVersion(&v) != cudaSuccess) v = CUDART_VERSION;
-  return v;
-}
-
-int execute(const std::string& command, const std::string& profile, const OutputOptions& opt,
-            const std::vector<std::string>& argv) {
-  for (const auto& [path, flag] : {std::pair{opt.out, "--out"}, std::pair{opt.junit, "--junit"}}) {
-    if (std::string why = unwritable_output(path, flag); !why.empty()) {
-      std::cerr << "gpuval: " << why << "\n";
-      return exit_code::kBadInput;
-    }
-  }
-  install_interrupt_handlers();
-  const auto t0 = std::chrono::steady_clock::now();
-  RunRecord run{new_run_id(), command, profile, argv, utc_now_rfc3339(), {}, 0};
-
-  const bool offline = !opt.sysroot.empty();
-  Context ctx{Sysroot(offline ? fs::path(opt.sysroot) : fs::path("/")), Env::from_process(),
-              nullptr, nullptr, cuda_runtime_version()};
-  DlopenLibraryLoader dl_loader;
-  SysrootLibraryLoader tree_loader(ctx.fs, ctx.env);
-  DlopenCudaDriverProbe dl_cuda;
-  OfflineCudaDriverProbe offline_cuda;
-  ctx.libraries = offline ? static_cast<const LibraryLoader*>(&tree_loader) : &dl_loader;
-  ctx.cuda = offline ? static_cast<const CudaDriverProbe*>(&offline_cuda) : &dl_cuda;
-  ctx.profile = profile;
-
-  Facts facts;
-  std::vector<CheckResult> results = run_checks(ctx, facts);
-  Verdict verdict = decide_verdict(facts, results, command != "info");
-  if (interrupted()) {
-    verdict = Verdict{"interrupted", exit_code::kInterrupted,
-                      fmt::format("interrupted by signal {}", interrupt_signal()), "", ""};
-  }
-
-  run.finished_at = utc_now_rfc3339();
-  run.duration_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const nlohmann::json doc = build_run_document(run, ctx, facts, results, facts.devices,
-                                                nlohmann::json::array(), verdict);
-  int rc = command == "info" ? exit_code::kPass : verdict.exit_code;
-  try {
-    if (!opt.out.empty()) write_file_atomically(opt.out, dump_run_document(doc));
-    if (!opt.junit.empty()) write_file_atomically(opt.junit, render_junit(doc));
-  } catch (const WriteError& e) {
-    std::cerr << "gpuval: " << e.what() << "\n";
-    rc = exit_code::kBadInput;
-  }
-  if (opt.json) {
-    std::cout << dump_run_document(doc);
-  } else {
-    const TextStyle style = detect_text_style(opt.no_color);
-    std::cout << (command == "info" ? render_info_text(doc, style)
-                                    : render_checks_text(doc, style));
-    if (!opt.out.empty() && rc != exit_code::kBadInput) {
-      std::cout << "run document: " << opt.out << "\n";
-    }
-  }
-  std::cout.flush();
-  return rc;
+void add_profile_options(CLI::App* sub, Profile& p) {
+  auto* quick = sub->add_flag("--quick", p.quick, "Short benchmarks (default)");
+  sub->add_flag("--full", p.full, "Long benchmarks with >= 9 repetitions")->excludes(quick);
 }
 
 }  // namespace
+
+Subcommand add_bench(CLI::App& parent) {
+  auto opt = std::make_shared<PipelineOptions>();
+  auto profile = std::make_shared<Profile>();
+  CLI::App* sub = parent.add_subcommand(
+      "bench",
+      "Benchmarks only (memory bandwidth, host link, GEMM, latency); --benchmark_* arguments go "
+      "to Google Benchmark");
+  sub->allow_extras();
+  add_output_options(sub, *opt);
+  add_profile_options(sub, *profile);
+  sub->add_option("--filter", opt->filter, "Only benchmarks whose id matches this regex");
+  return {sub, [opt, profile, sub] {
+            for (const std::string& extra : sub->remaining()) {
+              if (extra.rfind("--benchmark_", 0) != 0) {
+                std::cerr << "gpuval bench: unknown argument " << extra
+                          << " (only --benchmark_* arguments pass through to Google Benchmark)\n"
+                          << "Run `gpuval bench --help` for usage.\n";
+                return exit_code::kBadInput;
+              }
+            }
+            opt->command = "bench";
+            opt->profile = profile->name();
+            opt->benchmarks = true;
+            opt->print_checks = false;
+            opt->benchmark_args = sub->remaining();
+            return run_pipeline(*opt);
+          }};
+}
 
 int main(int argc, char** argv) {
   CLI::App app{"gpuval: does this container really get the GPU, all of it, at full speed?"};
@@ -144,19 +77,18 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> args(argv, argv + argc);
 
-  OutputOptions run_opt;
-  bool quick = false, full = false;
+  PipelineOptions run_opt;
+  Profile run_profile;
   CLI::App* run = app.add_subcommand("run", "Validate, then benchmark (the image's default)");
   add_output_options(run, run_opt);
-  auto* quick_flag = run->add_flag("--quick", quick, "Short benchmarks (default)");
-  run->add_flag("--full", full, "Long benchmarks with >= 9 repetitions")->excludes(quick_flag);
+  add_profile_options(run, run_profile);
 
-  OutputOptions val_opt;
+  PipelineOptions val_opt;
   CLI::App* validate =
       app.add_subcommand("validate", "Checks only, each WARN/FAIL with a remediation hint");
   add_output_options(validate, val_opt);
 
-  OutputOptions info_opt;
+  PipelineOptions info_opt;
   CLI::App* info = app.add_subcommand("info", "Devices, driver, runtime and container facts");
   add_output_options(info, info_opt);
 
@@ -176,9 +108,21 @@ int main(int argc, char** argv) {
     return exit_code::kBadInput;
   }
 
-  if (run->parsed()) return execute("run", full ? "full" : "quick", run_opt, args);
-  if (validate->parsed()) return execute("validate", "", val_opt, args);
-  if (info->parsed()) return execute("info", "", info_opt, args);
+  for (PipelineOptions* o : {&run_opt, &val_opt, &info_opt}) o->argv = args;
+  if (run->parsed()) {
+    run_opt.command = "run";
+    run_opt.profile = run_profile.name();
+    run_opt.benchmarks = true;
+    return run_pipeline(run_opt);
+  }
+  if (validate->parsed()) {
+    val_opt.command = "validate";
+    return run_pipeline(val_opt);
+  }
+  if (info->parsed()) {
+    info_opt.command = "info";
+    return run_pipeline(info_opt);
+  }
   if (compare.app->parsed()) return compare.run();
   if (bench.app->parsed()) return bench.run();
   return exit_code::kBadInput;

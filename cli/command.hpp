@@ -15,7 +15,7 @@ struct Subcommand {
 // compare_cmd.cpp: `gpuval compare A.json B.json`
 Subcommand add_compare(CLI::App& parent);
 
-// bench_cmd.cpp: `gpuval bench [--quick|--full] [--benchmark_* ...]`
+// app.cpp: `gpuval bench [--quick|--full] [--filter RE] [--benchmark_* ...]`
 Subcommand add_bench(CLI::App& parent);
 
 }  // namespace gpuval::cli

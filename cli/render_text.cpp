@@ -77,11 +77,53 @@ std::string render_checks_text(const json& doc, const TextStyle& style) {
              wrap("hint: " + hint, indent, static_cast<std::size_t>(style.width)) + "\n";
     }
   }
+  return out + "\n" + render_verdict_text(doc, style);
+}
+
+std::string render_verdict_text(const json& doc, const TextStyle& style) {
   const json& v = doc["verdict"];
   const std::string vs = str(v, "status");
-  out += "\n" + paint(style, vs, "verdict: " + vs) + " — " + str(v, "summary") + "\n";
+  std::string out = paint(style, vs, "verdict: " + vs) + " — " + str(v, "summary") + "\n";
   if (vs != "pass" && !str(v, "hint").empty()) out += "fix: " + str(v, "hint") + "\n";
   return out;
+}
+
+std::string render_benchmarks_text(const json& doc, const TextStyle& style) {
+  std::string out;
+  std::size_t skipped = 0;
+  for (const json& b : doc["benchmarks"]) {
+    const std::string status = str(b, "status");
+    if (status == "SKIP") {
+      ++skipped;
+      continue;
+    }
+    std::string figure = "-";
+    if (b.contains("median") && b["median"].is_number()) {
+      figure = fmt::format("{:.2f} {}", b["median"].get<double>(), str(b, "unit"));
+      if (b.contains("cv") && b["cv"].is_number()) {
+        figure += fmt::format(" ±{:.2f}%", 100.0 * b["cv"].get<double>());
+      }
+      if (b.contains("fraction_of_peak") && b["fraction_of_peak"].is_number()) {
+        figure += fmt::format(" ({:.1f}% of peak)", 100.0 * b["fraction_of_peak"].get<double>());
+      }
+    }
+    const std::string params = b.contains("params") ? b["params"].dump() : "";
+    out += paint(style, status, fmt::format("{:<5}", status)) +
+           fmt::format("  {:<22} {:<30} {}", str(b, "id"), params, figure);
+    if (!str(b, "message").empty()) out += "  " + str(b, "message");
+    out += "\n";
+  }
+  if (skipped > 0) {
+    out += fmt::format("{} benchmark{} skipped", skipped, skipped == 1 ? "" : "s");
+    for (const json& b : doc["benchmarks"]) {
+      if (str(b, "status") == "SKIP") {
+        out += ": " + str(b, "message");
+        break;
+      }
+    }
+    out += "\n";
+  }
+  return out.empty() ? out : out + "\n";
 }
 
 std::string render_info_text(const json& doc, const TextStyle& style) {

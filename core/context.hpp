@@ -43,6 +43,7 @@ inline constexpr int kLibraryMissing = 30;    // libcuda not injected / not load
 inline constexpr int kVersionMismatch = 40;   // library vs kernel module
 inline constexpr int kCudaInit = 50;          // cuInit failed
 inline constexpr int kNoDevice = 60;          // init ok but zero devices
+inline constexpr int kOffline = 90;           // --sysroot analysis: CUDA deliberately not loaded
 }  // namespace blocker_priority
 
 struct Facts {

@@ -27,6 +27,7 @@ class DlopenLibraryLoader final : public LibraryLoader {
 };
 
 struct CudaDriverStatus {
+  bool offline = false;         // offline analysis of a sysroot: nothing was loaded on purpose
   bool library_loaded = false;  // libcuda.so.1 could be dlopen'd
   std::string library_path;
   std::string load_error;

@@ -41,6 +41,7 @@ LibraryLoad SysrootLibraryLoader::load(const std::string& soname) const {
 
 CudaDriverStatus OfflineCudaDriverProbe::probe() const {
   CudaDriverStatus s;
+  s.offline = true;
   s.load_error = "offline analysis of a sysroot: the CUDA driver is not loaded";
   return s;
 }

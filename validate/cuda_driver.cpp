@@ -54,6 +54,13 @@ CheckResult cuda_driver(const Context& ctx, Facts& facts) {
     return r;
   };
 
+  if (s.offline) {
+    facts.block(blocker_priority::kOffline, "cuda-driver",
+                "offline analysis of " + ctx.fs.root().string() +
+                    ": the CUDA driver was not loaded, so GPU usability was not tested",
+                "run gpuval without --sysroot on the machine (or in the container) itself");
+    return result(Status::Skip, "offline analysis (--sysroot): " + s.load_error);
+  }
   if (!s.library_loaded) {
     std::string message = "libcuda.so.1 could not be loaded, so CUDA cannot start: " +
                           (s.load_error.empty() ? std::string("no reason given") : s.load_error);

@@ -308,3 +308,26 @@ TEST(CudaCompat, UnknownRuntimeMajorStillGivesAnUpgradeHint) {
 
 }  // namespace
 }  // namespace gpuval
+
+namespace gpuval {
+namespace {
+
+TEST(CudaDriverOffline, SysrootAnalysisSkipsAndSaysWhyNoGpuWasTested) {
+  testing::FixtureTree tree;
+  testing::FakeLibraryLoader libs;
+  testing::FakeCudaDriverProbe cuda;
+  cuda.status.offline = true;
+  cuda.status.load_error = "offline analysis of a sysroot: the CUDA driver is not loaded";
+  Context ctx = testing::make_context(tree, Env{}, libs, cuda);
+  Facts facts;
+  CheckResult r = checks::cuda_driver(ctx, facts);
+  EXPECT_EQ(r.status, Status::Skip);
+  EXPECT_NE(r.message.find("offline"), std::string::npos);
+  ASSERT_EQ(facts.blockers.size(), 1u);
+  EXPECT_EQ(facts.blockers[0].priority, blocker_priority::kOffline);
+  EXPECT_NE(facts.blockers[0].hint.find("without --sysroot"), std::string::npos);
+  EXPECT_FALSE(facts.gpu_usable);
+}
+
+}  // namespace
+}  // namespace gpuval

@@ -1,0 +1,161 @@
+#include "cli/pipeline.hpp"
+
+#include <cuda_runtime_api.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+
+#include "bench/runner.hpp"
+#include "cli/junit.hpp"
+#include "cli/render_text.hpp"
+#include "cli/run_document_builder.hpp"
+#include "core/atomic_file.hpp"
+#include "core/exit_codes.hpp"
+#include "core/host_info.hpp"
+#include "core/interrupt.hpp"
+#include "core/run_document.hpp"
+#include "core/sysroot_library_loader.hpp"
+#include "validate/registry.hpp"
+#include "validate/verdict.hpp"
+
+namespace gpuval::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Fail before doing any work if an output cannot be written: a long run must not end in a lost
+// result.
+std::string unwritable_output(const std::string& path, const char* flag) {
+  if (path.empty()) return {};
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return fmt::format("{} {}: directory {} does not exist", flag, path, dir.string());
+  }
+  if (fs::is_directory(p, ec)) return fmt::format("{} {}: is a directory", flag, path);
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return fmt::format(
+        "{} {}: directory {} is not writable (read-only file system or permissions; in a "
+        "container mount a writable volume, e.g. -v ./results:/results:Z)",
+        flag, path, dir.string());
+  }
+  return {};
+}
+
+int cuda_runtime_version() {
+  int v = 0;
+  if (cudaRuntimeGetVersion(&v) != cudaSuccess) v = CUDART_VERSION;
+  return v;
+}
+
+// A FAILed benchmark fails the run like a failed check (never exit 0 on a failure).
+int exit_code_of(const Verdict& verdict, const nlohmann::json& benchmarks) {
+  if (verdict.exit_code != exit_code::kPass) return verdict.exit_code;
+  for (const auto& b : benchmarks) {
+    if (b.value("status", "") == "FAIL") return exit_code::kFailed;
+  }
+  return exit_code::kPass;
+}
+
+}  // namespace
+
+int run_pipeline(const PipelineOptions& opt) {
+  for (const auto& [path, flag] : {std::pair{opt.out, "--out"}, std::pair{opt.junit, "--junit"}}) {
+    if (std::string why = unwritable_output(path, flag); !why.empty()) {
+      std::cerr << "gpuval: " << why << "\n";
+      return exit_code::kBadInput;
+    }
+  }
+  install_interrupt_handlers();
+  const auto t0 = std::chrono::steady_clock::now();
+  RunRecord run{new_run_id(), opt.command, opt.profile, opt.argv, utc_now_rfc3339(), {}, 0};
+
+  const bool offline = !opt.sysroot.empty();
+  Context ctx{Sysroot(offline ? fs::path(opt.sysroot) : fs::path("/")), Env::from_process(),
+              nullptr, nullptr, cuda_runtime_version()};
+  ctx.profile = opt.profile;
+  DlopenLibraryLoader dl_loader;
+  SysrootLibraryLoader tree_loader(ctx.fs, ctx.env);
+  DlopenCudaDriverProbe dl_cuda;
+  OfflineCudaDriverProbe offline_cuda;
+  ctx.libraries = offline ? static_cast<const LibraryLoader*>(&tree_loader) : &dl_loader;
+  ctx.cuda = offline ? static_cast<const CudaDriverProbe*>(&offline_cuda) : &dl_cuda;
+
+  Facts facts;
+  std::vector<CheckResult> results = run_checks(ctx, facts);
+  Verdict verdict = decide_verdict(facts, results, opt.command != "info");
+  const TextStyle style = detect_text_style(opt.no_color);
+
+  auto document = [&](const nlohmann::json& benchmarks, const Verdict& v) {
+    run.finished_at = utc_now_rfc3339();
+    run.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return build_run_document(run, ctx, facts, results, facts.devices, benchmarks, v);
+  };
+
+  nlohmann::json benchmarks = nlohmann::json::array();
+  if (opt.benchmarks && !interrupted()) {
+    // Benchmarks take minutes: leave a valid document with the checks behind first, so a killed
+    // run still has one.
+    if (!opt.out.empty()) {
+      Verdict partial{"interrupted", exit_code::kInterrupted,
+                      "benchmarks did not finish (the run was stopped while benchmarking)", "",
+                      ""};
+      try {
+        write_file_atomically(opt.out, dump_run_document(document(benchmarks, partial)));
+      } catch (const WriteError& e) {
+        std::cerr << "gpuval: " << e.what() << "\n";
+        return exit_code::kBadInput;
+      }
+    }
+    bench::BenchOptions bopt;
+    bopt.profile = opt.profile.empty() ? "quick" : opt.profile;
+    bopt.filter = opt.filter;
+    bopt.benchmark_args = opt.benchmark_args;
+    const bool show_progress = !opt.json && ::isatty(STDERR_FILENO);
+    try {
+      benchmarks = bench::run_benchmarks(bopt, facts, [&](const std::string& line) {
+        if (show_progress) std::cerr << line << "\n";
+      });
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "gpuval " << opt.command << ": " << e.what() << "\n";
+      return exit_code::kBadInput;
+    }
+  }
+  if (interrupted()) {
+    verdict = Verdict{"interrupted", exit_code::kInterrupted,
+                      fmt::format("interrupted by signal {}", interrupt_signal()), "", ""};
+  }
+
+  const nlohmann::json doc = document(benchmarks, verdict);
+  int rc = opt.command == "info" ? exit_code::kPass : exit_code_of(verdict, benchmarks);
+  try {
+    if (!opt.out.empty()) write_file_atomically(opt.out, dump_run_document(doc));
+    if (!opt.junit.empty()) write_file_atomically(opt.junit, render_junit(doc));
+  } catch (const WriteError& e) {
+    std::cerr << "gpuval: " << e.what() << "\n";
+    rc = exit_code::kBadInput;
+  }
+  if (opt.json) {
+    std::cout << dump_run_document(doc);
+  } else {
+    if (opt.command == "info") {
+      std::cout << render_info_text(doc, style);
+    } else {
+      if (opt.benchmarks) std::cout << render_benchmarks_text(doc, style);
+      if (opt.print_checks) std::cout << render_checks_text(doc, style);
+      else std::cout << render_verdict_text(doc, style);
+    }
+    if (!opt.out.empty() && rc != exit_code::kBadInput) {
+      std::cout << "run document: " << opt.out << "\n";
+    }
+  }
+  std::cout.flush();
+  return rc;
+}
+
+}  // namespace gpuval::cli
