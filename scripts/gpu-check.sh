@@ -205,10 +205,10 @@ find_sanitizer() {
 if want sanitize; then
   SANITIZER=$(find_sanitizer || true)
   : >"$OUT_DIR/sanitizer.log"
-  if [[ -z $SANITIZER ]]; then
-    record sanitizer FAIL 0 "compute-sanitizer not found"
-  elif ! gpu_present; then
+  if ! gpu_present; then
     record sanitizer SKIP 0 "no GPU"
+  elif [[ -z $SANITIZER ]]; then
+    record sanitizer FAIL 0 "compute-sanitizer not found"
   else
     run_tool() {  # name filter extra-args...
       local tool=$1 filter=$2 t0=$SECONDS

@@ -109,6 +109,10 @@ CheckResult privileged(const Context& ctx, Facts& facts) {
   if (!status) return unreadable("cannot read /proc/self/status", std::string(kProcHint));
   Parsed<uint64_t> eff = parse_capability_field(*status, "CapEff");
   if (!eff) return unreadable("/proc/self/status: " + eff.error, std::string(kProcHint));
+  // --privileged shows in the bounding set: a non-root user (the image's default) has CapEff 0
+  // even in a privileged container, but could regain every capability (setuid binaries).
+  Parsed<uint64_t> bnd = parse_capability_field(*status, "CapBnd");
+  const uint64_t caps = bnd ? *bnd.value : *eff.value;
   std::optional<std::string> last_text = ctx.fs.read_file("/proc/sys/kernel/cap_last_cap");
   if (!last_text)
     return unreadable("cannot read /proc/sys/kernel/cap_last_cap", std::string(kProcHint));
@@ -120,24 +124,26 @@ CheckResult privileged(const Context& ctx, Facts& facts) {
   }
 
   const uint64_t full = *last == 63 ? ~uint64_t{0} : (uint64_t{1} << (*last + 1)) - 1;
-  const uint64_t missing = full & ~*eff.value;
+  const uint64_t missing = full & ~caps;
   std::vector<std::string> missing_names;
   for (int bit = 0; bit <= static_cast<int>(*last); ++bit) {
     if (missing & (uint64_t{1} << bit)) missing_names.push_back(cap_name(bit));
   }
-  const int held = std::popcount(*eff.value & full);
-  const bool sys_admin = (*eff.value >> kCapSysAdmin) & 1;
+  const int held = std::popcount(caps & full);
+  const bool sys_admin = (caps >> kCapSysAdmin) & 1;
   const bool all = missing == 0 ||
                    (sys_admin && static_cast<int>(missing_names.size()) <= kPrivilegedMaxMissing);
   facts.privileged = all && facts.in_container;
 
   CheckResult r;
   r.metrics["cap_eff"] = fmt::format("{:016x}", *eff.value);
+  if (bnd) r.metrics["cap_bnd"] = fmt::format("{:016x}", *bnd.value);
   r.metrics["cap_last_cap"] = *last;
   r.metrics["capabilities"] = held;
   r.metrics["missing"] = missing_names;
   r.metrics["privileged"] = facts.privileged;
-  const std::string counts = fmt::format("{} of {} capabilities", held, *last + 1);
+  const std::string counts = fmt::format("{} of {} capabilities{}", held, *last + 1,
+                                         bnd ? " in the bounding set" : "");
   if (all && facts.in_container) {
     r.status = Status::Warn;
     r.message = fmt::format("privileged container: every host device and capability ({}{})", counts,

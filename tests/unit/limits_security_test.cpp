@@ -34,6 +34,22 @@ TEST(PrivilegedCheck, FullSetInAContainerWarns) {
   EXPECT_EQ(r.metrics["cap_eff"], "000001ffffffffff");
 }
 
+TEST(PrivilegedCheck, PrivilegedWithANonRootUserIsSeenInTheBoundingSet) {
+  // `podman run --privileged --user 1000`: no effective capabilities, full bounding set.
+  Scenario s;
+  s.in_container("podman");
+  s.tree.write("/proc/self/status",
+               "Name:\tgpuval\nUid:\t1000\t1000\t1000\t1000\nCapEff:\t0000000000000000\n"
+               "CapBnd:\t000001ffffffffff\n");
+  s.tree.write("/proc/sys/kernel/cap_last_cap", "40\n");
+  CheckResult r = run(s, &checks::privileged);
+  EXPECT_EQ(r.status, Status::Warn);
+  EXPECT_CONTAINS(r.message, "41 of 41 capabilities in the bounding set");
+  EXPECT_TRUE(s.facts.privileged);
+  EXPECT_EQ(r.metrics["cap_eff"], "0000000000000000");
+  EXPECT_EQ(r.metrics["cap_bnd"], "000001ffffffffff");
+}
+
 TEST(PrivilegedCheck, PrivilegedUnderASandboxThatWithholdsOneCapability) {
   // `podman run --privileged` on the build machine, whose sandbox withholds CAP_SYS_RESOURCE.
   Scenario s;
@@ -70,7 +86,7 @@ TEST(PrivilegedCheck, DefaultContainerCapabilitiesPass) {
   caps(s, "00000000a80425fb");  // podman's default set, captured
   CheckResult r = run(s, &checks::privileged);
   EXPECT_EQ(r.status, Status::Pass);
-  EXPECT_EQ(r.message, "not privileged (14 of 41 capabilities)");
+  EXPECT_EQ(r.message, "not privileged (14 of 41 capabilities in the bounding set)");
   EXPECT_FALSE(s.facts.privileged);
 }
 
