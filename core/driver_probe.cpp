@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/dynamic_library.hpp"
+
 namespace gpuval {
 namespace {
 
@@ -19,23 +21,6 @@ using CuDeviceGetCountFn = int (*)(int* count);
 using CuErrorTextFn = int (*)(int error, const char** text);
 
 constexpr const char* kLibcuda = "libcuda.so.1";
-
-std::string last_dl_error() {
-  const char* e = dlerror();
-  return e != nullptr ? std::string(e) : std::string("unknown dynamic loader error");
-}
-
-// The file the loader really mapped: link_map's l_name is the path it found, possibly a symlink.
-std::string resolved_path_of(void* handle) {
-  struct link_map* map = nullptr;
-  if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || map == nullptr || map->l_name == nullptr ||
-      map->l_name[0] == '\0') {
-    return {};
-  }
-  std::error_code ec;
-  std::filesystem::path real = std::filesystem::canonical(map->l_name, ec);
-  return ec ? std::string(map->l_name) : real.string();
-}
 
 // libcuda starts threads and registers exit handlers in cuInit; unloading it afterwards can crash
 // the process at exit, and a second dlopen of a still-mapped library costs nothing.

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/dynamic_library.hpp"
 #include "core/nvml_abi.hpp"
 
 namespace gpuval {
@@ -75,22 +76,6 @@ std::string project_relative(const char* file) {
   if (last == std::string_view::npos || last == 0) return std::string(f);
   auto before = f.rfind('/', last - 1);
   return std::string(before == std::string_view::npos ? f : f.substr(before + 1));
-}
-
-std::string last_dl_error() {
-  const char* e = dlerror();
-  return e != nullptr ? std::string(e) : std::string("unknown dynamic loader error");
-}
-
-std::string resolved_path_of(void* handle) {
-  struct link_map* map = nullptr;
-  if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || map == nullptr || map->l_name == nullptr ||
-      map->l_name[0] == '\0') {
-    return {};
-  }
-  std::error_code ec;
-  std::filesystem::path real = std::filesystem::canonical(map->l_name, ec);
-  return ec ? std::string(map->l_name) : real.string();
 }
 
 // A resolved entry point and the symbol name it was found under.
