@@ -20,7 +20,8 @@
 # (set GPU_CHECK_BUILD_WITHOUT_GPU=1 to build and run the steps anyway, e.g. to test this script).
 #
 # Environment: GPU_CHECK_ARCH (90), GPU_CHECK_DEPS (build/gpudeps), GPU_CHECK_BUILD_DIR
-# (build/gpu-check), GPU_CHECK_RUN_TIMEOUT (300 s for `gpuval run --full`), GPU_CHECK_WERROR (ON),
+# (build/gpu-check), GPU_CHECK_RUN_TIMEOUT (300 s for `gpuval run --full`), GPU_CHECK_WERROR (the
+# preset's: OFF for release),
 # CUDNN_ROOT (found beside the toolkit, in /usr, or in Python's nvidia-cudnn wheel otherwise).
 set -euo pipefail
 
@@ -152,8 +153,10 @@ fi
 # --- build ------------------------------------------------------------------------------------
 if want build; then
   t0=$SECONDS
-  cmake_args=(--preset release -B "$BUILD" "-DCMAKE_CUDA_ARCHITECTURES=$ARCH"
-    "-DGPUVAL_WERROR=${GPU_CHECK_WERROR:-ON}")
+  cmake_args=(--preset release -B "$BUILD" "-DCMAKE_CUDA_ARCHITECTURES=$ARCH")
+  # The release preset builds without -Werror (GCC 12 -O2 false positives); the warnings are
+  # counted in the summary, and GPU_CHECK_WERROR=ON makes them fatal.
+  [[ -n ${GPU_CHECK_WERROR:-} ]] && cmake_args+=("-DGPUVAL_WERROR=$GPU_CHECK_WERROR")
   [[ -n $prefix_path ]] && cmake_args+=("-DCMAKE_PREFIX_PATH=$prefix_path")
   [[ -n $CUDNN_DIR ]] && cmake_args+=("-DCUDNN_ROOT=$CUDNN_DIR")
   if { cmake "${cmake_args[@]}" &&
@@ -162,7 +165,8 @@ if want build; then
     for f in "$BUILD"/lib/libgpuval_probe_*.so; do
       if [[ -e $f ]]; then probes+="$(basename "$f") "; fi
     done
-    record build PASS $((SECONDS - t0)) "sm_$ARCH; modules: ${probes:-none}"
+    warnings=$(grep -c 'warning:' "$OUT_DIR/build.log" || true)
+    record build PASS $((SECONDS - t0)) "sm_$ARCH; $warnings warnings; modules: ${probes:-none}"
   else
     tail -30 "$OUT_DIR/build.log" >&2
     record build FAIL $((SECONDS - t0)) "see build.log"
