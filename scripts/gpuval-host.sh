@@ -148,6 +148,13 @@ if [ "$do_bare" = 1 ]; then
   "$engine" cp "$cid:/opt/gpuval/." "$prefix/" >/dev/null
   "$engine" rm "$cid" >/dev/null
   [ -x "$prefix/bin/gpuval" ] || die "image $image has no /opt/gpuval/bin/gpuval"
+  # The prefix carries every library but the C library and the driver: a host whose glibc is older
+  # than the image's cannot start it. Say so instead of reporting a failed run.
+  if ! why="$("$prefix/bin/gpuval" --version 2>&1)"; then
+    die "the image's gpuval does not start on this host: ${why%%$'\n'*}
+  (the image's glibc is newer than this host's: build an image on an older base, e.g.
+  GPUVAL_BASE_OS=ubuntu22.04 scripts/image/build.sh, or run with --skip-baremetal)"
+  fi
   bare_doc="$run_dir/baremetal.json"
   log "bare metal: $prefix/bin/gpuval run $profile"
   set +e

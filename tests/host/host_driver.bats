@@ -60,9 +60,33 @@ need_image() {
     python3 "$GPUVAL_SOURCE_DIR/scripts/validate_run_document.py" "$dir/$f"
     [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"]["status"])' "$dir/$f")" = "no-gpu" ]
   done
-  [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["environment"]["mode"])' "$dir/baremetal.json")" = "baremetal" ]
-  [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["environment"]["mode"])' "$dir/podman-gpus.json")" = "container" ]
+  # The "bare metal" run sees this host as it is (the CI machine is itself a container, so its
+  # mode may be "container" too), never the image's Podman container; the same binaries ran both.
+  python3 - "$dir/baremetal.json" "$dir/podman-gpus.json" <<'PY'
+import json, sys
+bare, cont = (json.load(open(p)) for p in sys.argv[1:])
+assert bare["environment"]["engine"] != "podman", bare["environment"]
+assert cont["environment"]["mode"] == "container" and cont["environment"]["engine"] == "podman"
+assert bare["tool"]["git_sha"] == cont["tool"]["git_sha"], "not the same binaries"
+assert bare["tool"]["version"] == cont["tool"]["version"]
+PY
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["engine"]=="podman" and d["gpu_flags"]=="gpus"' "$dir/host-facts.json"
   grep -qi "usable GPU" "$dir/compare-podman-gpus.md"
   [ -z "$(find "$TMP/r" -name '*.tmp*')" ]
+}
+
+@test "an image whose gpuval cannot start on this host is named with the glibc fix" {
+  podman image exists localhost/gpuval-base:bookworm || skip "no local base image to build the broken stand-in from"
+  mkdir -p "$TMP/ctx"
+  cat >"$TMP/ctx/Containerfile" <<'CF'
+FROM localhost/gpuval-base:bookworm
+RUN mkdir -p /opt/gpuval/bin && printf '#!/bin/sh\necho "gpuval: /lib/x86_64-linux-gnu/libc.so.6: version GLIBC_2.38 not found" >&2\nexit 127\n' >/opt/gpuval/bin/gpuval && chmod +x /opt/gpuval/bin/gpuval
+CF
+  podman build -q --pull=never --network=none -t localhost/gpuval-broken-prefix:test "$TMP/ctx" >/dev/null
+  run "$SCRIPT" --image localhost/gpuval-broken-prefix:test --results "$TMP/r"
+  podman rmi -f localhost/gpuval-broken-prefix:test >/dev/null 2>&1 || true
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"does not start on this host"* ]]
+  [[ "$output" == *"GLIBC_2.38"* ]]
+  [[ "$output" == *"GPUVAL_BASE_OS=ubuntu22.04"* ]]
 }
