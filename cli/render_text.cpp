@@ -150,10 +150,40 @@ std::string render_info_text(const json& doc, const TextStyle& style) {
   }
   if (doc["devices"].empty()) {
     out += "devices       none usable\n";
-  } else {
-    for (const json& d : doc["devices"]) {
-      out += fmt::format("device {}      {} {}\n", val(d, "index"), val(d, "name"), val(d, "uuid"));
+    return out;
+  }
+  auto at = [&](const json& d, std::initializer_list<const char*> path) -> std::string {
+    const json* j = &d;
+    for (const char* key : path) {
+      if (!j->is_object() || !j->contains(key)) return "-";
+      j = &(*j)[key];
     }
+    return j->is_null() ? "-" : j->is_string() ? j->get<std::string>() : j->dump();
+  };
+  auto gib = [&](const json& d, const char* key) -> std::string {
+    const json m = d.value("memory", json::object());
+    if (!m.contains(key) || !m[key].is_number()) return "-";
+    return fmt::format("{:.1f} GiB", m[key].get<double>() / (1024.0 * 1024.0 * 1024.0));
+  };
+  for (const json& d : doc["devices"]) {
+    out += fmt::format("\nGPU {}  {}  {}  {}  cc {}\n", val(d, "index"), val(d, "name"),
+                       val(d, "uuid"), val(d, "pci_bus_id"), val(d, "compute_capability"));
+    out += fmt::format("  memory       {} total, {} free, {}-bit @ {} MHz\n", gib(d, "total_bytes"),
+                       gib(d, "free_bytes"), at(d, {"memory", "bus_width_bits"}),
+                       at(d, {"memory", "max_clock_mhz"}));
+    out += fmt::format("  PCIe         gen {}/{}  x{}/{}\n", at(d, {"pcie", "gen_current"}),
+                       at(d, {"pcie", "gen_max"}), at(d, {"pcie", "width_current"}),
+                       at(d, {"pcie", "width_max"}));
+    out += fmt::format("  ECC          {} (volatile uncorrected {})  persistence {}  MIG {}\n",
+                       at(d, {"ecc", "enabled"}), at(d, {"ecc", "volatile", "uncorrected"}),
+                       val(d, "persistence_mode"), at(d, {"mig", "enabled"}));
+    out += fmt::format("  power        {} W / {} W  temperature {} C\n", at(d, {"power", "usage_w"}),
+                       at(d, {"power", "limit_w"}), val(d, "temperature_c"));
+    out += fmt::format(
+        "  peaks        DRAM {} GB/s  FP64 {}  FP32 {}  TF32 {}  BF16 {}  FP8 {} TFLOP/s\n",
+        at(d, {"peaks", "dram_gb_s"}), at(d, {"peaks", "fp64_tflops"}),
+        at(d, {"peaks", "fp32_tflops"}), at(d, {"peaks", "tf32_tflops"}),
+        at(d, {"peaks", "bf16_tflops"}), at(d, {"peaks", "fp8_tflops"}));
   }
   return out;
 }

@@ -121,3 +121,26 @@ jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)
   if [ -e "$TMP/run.json" ]; then $VALIDATE "$TMP/run.json"; fi
   [ -z "$(find "$TMP" -name '.*.tmp.*')" ]
 }
+
+@test "with an NVML (fake, through the real dlopen path) the inventory and peaks reach the document and info" {
+  [ -n "${GPUVAL_FAKE_NVML_DIR:-}" ] || skip "GPUVAL_FAKE_NVML_DIR not set (run through ctest)"
+  cat >"$TMP/nvml.json" <<'JSON'
+{"driver_version": "580.65.06", "nvml_version": "13.580.65.06", "cuda_driver_version": 13000,
+ "devices": [{"uuid": "GPU-8f6c0b5e-1d2a-4c3b-9e7f-0a1b2c3d4e5f", "name": "NVIDIA H100 80GB HBM3",
+              "pci_bus_id": "00000000:18:00.0", "cc": [9, 0],
+              "memory": {"total": 85899345920, "free": 85000000000, "used": 899345920},
+              "bus_width": 5120, "max_mem_clock": 2619, "max_sm_clock": 1980, "sm_clock": 1980,
+              "persistence": 1, "pcie": {"gen": 5, "gen_max": 5, "gen_gpu_max": 5, "width": 16, "width_max": 16},
+              "temperature": 35, "power_mw": 70000, "power_limit_mw": 700000}]}
+JSON
+  run env LD_LIBRARY_PATH="$GPUVAL_FAKE_NVML_DIR" GPUVAL_FAKE_NVML_CONFIG="$TMP/nvml.json" "$GPUVAL" info --json
+  [ "$status" -eq 0 ]
+  echo "$output" > "$TMP/doc.json"
+  $VALIDATE "$TMP/doc.json"
+  [ "$(jq_py "$TMP/doc.json" 'd["devices"][0]["name"]')" = "NVIDIA H100 80GB HBM3" ]
+  [ "$(jq_py "$TMP/doc.json" 'round(d["devices"][0]["peaks"]["dram_gb_s"])')" = "3352" ]
+  run env LD_LIBRARY_PATH="$GPUVAL_FAKE_NVML_DIR" GPUVAL_FAKE_NVML_CONFIG="$TMP/nvml.json" "$GPUVAL" info --no-color
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"GPU 0  NVIDIA H100 80GB HBM3"* ]]
+  [[ "$output" == *"gen 5/5  x16/16"* ]]
+}

@@ -78,3 +78,43 @@ TEST(Junit, BenchmarksBecomeASecondSuite) {
 
 }  // namespace
 }  // namespace gpuval::cli
+
+namespace gpuval::cli {
+namespace {
+
+TEST(RenderInfo, PrintsTheInventoryAndPeaksPerGpu) {
+  json doc = {{"environment", {{"mode", "container"}, {"engine", "podman"}}},
+              {"driver", {{"version", "580.65.06"}}},
+              {"devices",
+               json::array({{{"index", 0},
+                             {"name", "NVIDIA H100 80GB HBM3"},
+                             {"uuid", "GPU-1234"},
+                             {"pci_bus_id", "00000000:1B:00.0"},
+                             {"compute_capability", "9.0"},
+                             {"memory",
+                              {{"total_bytes", 85899345920.0},
+                               {"free_bytes", 85000000000.0},
+                               {"bus_width_bits", 5120},
+                               {"max_clock_mhz", 2619}}},
+                             {"pcie", {{"gen_current", 5}, {"gen_max", 5}, {"width_current", 16},
+                                       {"width_max", 16}}},
+                             {"peaks", {{"dram_gb_s", 3352.3}, {"bf16_tflops", nullptr}}}}})}};
+  const std::string out = render_info_text(doc, TextStyle{false, 100});
+  EXPECT_NE(out.find("GPU 0  NVIDIA H100 80GB HBM3  GPU-1234  00000000:1B:00.0  cc 9.0"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("80.0 GiB total"), std::string::npos) << out;
+  EXPECT_NE(out.find("5120-bit @ 2619 MHz"), std::string::npos);
+  EXPECT_NE(out.find("gen 5/5  x16/16"), std::string::npos);
+  EXPECT_NE(out.find("DRAM 3352.3 GB/s"), std::string::npos);
+  EXPECT_NE(out.find("BF16 -"), std::string::npos) << "unknown peak must print as -, not a guess";
+  EXPECT_NE(out.find("driver        580.65.06"), std::string::npos);
+}
+
+TEST(RenderInfo, NoDevicesSaysNoneUsable) {
+  json doc = {{"environment", json::object()}, {"devices", json::array()}};
+  EXPECT_NE(render_info_text(doc, TextStyle{}).find("none usable"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpuval::cli
