@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/dynamic_library.hpp"
+
 namespace gpuval {
 namespace {
 
@@ -34,11 +36,6 @@ void add_unique(std::vector<std::string>& dirs, const fs::path& dir) {
     if (d == text) return;
   }
   dirs.push_back(text);
-}
-
-std::string last_dl_error() {
-  const char* e = dlerror();
-  return e != nullptr ? std::string(e) : std::string("unknown dynamic loader error");
 }
 
 }  // namespace
