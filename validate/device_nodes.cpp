@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "validate/checks.hpp"
+#include "validate/gpu_request_hint.hpp"
 
 namespace gpuval::checks {
 namespace {
@@ -125,8 +126,6 @@ struct Advice {
   std::string hint;
 };
 
-constexpr std::string_view kCdiGenerate = "`nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml`";
-
 Advice no_nodes_advice(const Facts& facts) {
   const std::string cdi(kCdiGenerate);
   if (!facts.in_container || facts.engine == "none") {
@@ -152,24 +151,20 @@ Advice no_nodes_advice(const Facts& facts) {
     return {
         "no NVIDIA device nodes: the container was started without GPU injection — podman "
         "< 5 ignores `--gpus`",
-        "use `--device nvidia.com/gpu=all` with a CDI spec (" + cdi + ")"};
+        request_gpus_hint(facts)};
   }
   if (facts.engine == "docker") {
     return {
         "no NVIDIA device nodes: the container was started without GPU injection (no "
         "`--gpus`)",
-        "run with `docker run --gpus all` and nvidia-container-toolkit installed "
-        "(`nvidia-ctk runtime configure --runtime=docker`, then restart dockerd)"};
+        request_gpus_hint(facts)};
   }
   if (facts.engine == "kubernetes") {
     return {"no NVIDIA device nodes: the pod was scheduled without a GPU",
-            "request one in the container spec, `resources.limits: {nvidia.com/gpu: 1}` (needs "
-            "the NVIDIA device plugin or GPU Operator); NVIDIA_VISIBLE_DEVICES in the image "
-            "allocates nothing"};
+            request_gpus_hint(facts) + "; NVIDIA_VISIBLE_DEVICES in the image allocates nothing"};
   }
   return {"no NVIDIA device nodes: the container was started without GPU injection",
-          "pass the GPU with CDI (" + cdi +
-              ", then `--device nvidia.com/gpu=all`) or the NVIDIA container runtime hook"};
+          request_gpus_hint(facts)};
 }
 
 const std::string kStaleHint =

@@ -10,11 +10,11 @@
 #include <fmt/ranges.h>
 
 #include <array>
-#include <charconv>
 #include <string>
 #include <vector>
 
 #include "validate/checks.hpp"
+#include "validate/gpu_request_hint.hpp"
 #include "validate/mountinfo.hpp"
 
 namespace gpuval::checks {
@@ -59,54 +59,6 @@ std::vector<std::string> gpu_device_nodes(const Context& ctx) {
     if (name == "nvidiactl" || numbered) nodes.push_back("/dev/" + name);
   }
   return nodes;
-}
-
-std::optional<int> major_version(const std::string& version) {
-  int major = 0;
-  auto [ptr, ec] = std::from_chars(version.data(), version.data() + version.size(), major);
-  if (ec != std::errc() || ptr == version.data()) return std::nullopt;
-  return major;
-}
-
-constexpr std::string_view kCdiGenerate = "`nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml`";
-
-std::string podman_hint(const std::string& version) {
-  std::optional<int> major = major_version(version);
-  if (major && *major >= 5) {
-    return fmt::format(
-        "podman {} maps --gpus to CDI: generate the spec on the host ({}) and run with "
-        "`--gpus all` or `--device nvidia.com/gpu=all`",
-        version, kCdiGenerate);
-  }
-  std::string who = major ? fmt::format("podman {}", version) : std::string("podman < 5");
-  return fmt::format(
-      "{} ignores --gpus; generate a CDI spec on the host ({}) and run with "
-      "`--device nvidia.com/gpu=all`",
-      who, kCdiGenerate);
-}
-
-// How to request the GPU from the engine this process runs under.
-std::string injection_hint(const Facts& facts) {
-  if (facts.engine == "podman") return podman_hint(facts.engine_version);
-  if (facts.engine == "docker") {
-    return "run with `--gpus all` and configure the toolkit on the host "
-           "(`nvidia-ctk runtime configure --runtime=docker`, then restart docker)";
-  }
-  if (facts.engine == "kubernetes") {
-    return "request `nvidia.com/gpu` in the container's resources.limits and check that the "
-           "NVIDIA device plugin / GPU operator runs on this node";
-  }
-  if (facts.engine == "containerd") {
-    return "run with `nerdctl run --gpus all`, or configure the runtime on the host "
-           "(`nvidia-ctk runtime configure --runtime=containerd`)";
-  }
-  if (facts.engine == "lxc") {
-    return "Incus/LXD: add a `gpu` device and set `nvidia.runtime=true`; plain LXC: "
-           "`lxc.hook.mount = /usr/share/lxc/hooks/nvidia`";
-  }
-  return fmt::format(
-      "inject the driver with CDI: run {} on the host and request device `nvidia.com/gpu=all`",
-      kCdiGenerate);
 }
 
 }  // namespace
@@ -183,7 +135,7 @@ CheckResult injection(const Context& ctx, Facts& facts) {
         fmt::format("NVIDIA_VISIBLE_DEVICES={}: no GPU requested, nothing injected", visible);
     return r;
   }
-  const std::string hint = injection_hint(facts);
+  const std::string hint = request_gpus_hint(facts);
   if (!mounts) {
     r.status = Status::Warn;
     r.message = "cannot read /proc/self/mountinfo: injection mechanism unknown";

@@ -8,6 +8,7 @@
 
 #include "validate/checks.hpp"
 #include "validate/device_list.hpp"
+#include "validate/gpu_request_hint.hpp"
 
 namespace gpuval::checks {
 namespace {
@@ -43,23 +44,6 @@ struct Findings {
     return out;
   }
 };
-
-// How to get GPUs into a container on this engine.
-std::string request_gpus_hint(const Facts& facts) {
-  if (facts.engine == "podman") {
-    return "podman: pass --device nvidia.com/gpu=all (CDI spec from `nvidia-ctk cdi generate "
-           "--output=/etc/cdi/nvidia.yaml` on the host); podman < 5 ignores --gpus";
-  }
-  if (facts.engine == "docker") {
-    return "docker: run with --gpus all (nvidia-container-toolkit), or --device "
-           "nvidia.com/gpu=all with CDI enabled";
-  }
-  if (facts.engine == "kubernetes") {
-    return "request nvidia.com/gpu in the pod's resources.limits (NVIDIA device plugin or GPU "
-           "Operator)";
-  }
-  return "pass the GPUs in: --device nvidia.com/gpu=all (CDI) or the engine's --gpus option";
-}
 
 nlohmann::json entry_json(const DeviceId& e) {
   nlohmann::json j = {{"token", e.token}, {"kind", std::string(to_string(e.kind))}};
