@@ -1,19 +1,24 @@
 // memory-pattern: write walking-ones, address-as-data and random patterns, each plain and
 // inverted, over a slice of free device memory and count on the device the words that read back
-// wrong. Quick: 256 MiB per device; full: half of the free memory.
+// wrong. Quick: 256 MiB per device; full: half of the free memory. NVML's ECC counters are read
+// before and after: errors the test provoked count even when ECC corrected the data.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/cuda_error.hpp"
 #include "core/cuda_raii.hpp"
+#include "core/nvml.hpp"
 #include "kernels/memory_pattern.cuh"
 #include "validate/checks.hpp"
+#include "validate/ecc_delta.hpp"
 #include "validate/gpu_checks.hpp"
 #include "validate/gpu_outcome.hpp"
+#include "validate/pci_address.hpp"
 
 namespace gpuval::checks {
 namespace {
@@ -47,7 +52,25 @@ std::size_t slice_bytes(const Context& ctx, const GpuCheckOptions& options,
   return want / sizeof(std::uint64_t) * sizeof(std::uint64_t);
 }
 
-DeviceOutcome memory_on(const Context& ctx, int device, std::uint64_t seed,
+// The NVML index of CUDA device `device` (CUDA_VISIBLE_DEVICES renumbers, NVML does not): matched
+// by PCI address.
+std::optional<unsigned> nvml_index_of(const NvmlSession& nvml, int device) {
+  char bus_id[32] = {};
+  if (cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, device) != cudaSuccess) return std::nullopt;
+  const auto want = parse_pci(bus_id);
+  for (unsigned i = 0; want && i < nvml.device_count(); ++i) {
+    const NvmlDevice d = nvml.device(i);
+    if (d.pci_bus_id && parse_pci(*d.pci_bus_id) == want) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<NvmlEcc> read_ecc(const NvmlSession* nvml, std::optional<unsigned> index) {
+  if (nvml == nullptr || !index) return std::nullopt;
+  return nvml->device(*index).ecc;
+}
+
+DeviceOutcome memory_on(const Context& ctx, const NvmlSession* nvml, int device, std::uint64_t seed,
                         const GpuCheckOptions& options) {
   cuda::DeviceScope scope(device);
   std::size_t free_bytes = 0;
@@ -68,6 +91,9 @@ DeviceOutcome memory_on(const Context& ctx, int device, std::uint64_t seed,
         metrics};
   }
 
+  const std::optional<unsigned> nvml_index =
+      nvml != nullptr ? nvml_index_of(*nvml, device) : std::nullopt;
+  const std::optional<NvmlEcc> ecc_before = read_ecc(nvml, nvml_index);
   cuda::DeviceBuffer<std::uint64_t> buffer(words);
   cuda::DeviceBuffer<unsigned long long> counters(2);
   const std::uint64_t base = reinterpret_cast<std::uintptr_t>(buffer.get());
@@ -126,6 +152,13 @@ DeviceOutcome memory_on(const Context& ctx, int device, std::uint64_t seed,
     o.message = std::to_string(kPasses.size()) + " patterns over " + std::to_string(bytes / kMiB) +
                 " MiB read back intact";
   }
+  const EccDelta ecc = ecc_delta(ecc_before, read_ecc(nvml, nvml_index));
+  metrics["ecc"] = ecc.metrics;
+  if (!ecc.message.empty()) o.message += "; " + ecc.message;
+  if (worst(o.status, ecc.status) != o.status) {
+    o.status = ecc.status;
+    o.hint = ecc.hint;
+  }
   o.metrics = std::move(metrics);
   return o;
 }
@@ -135,7 +168,10 @@ DeviceOutcome memory_on(const Context& ctx, int device, std::uint64_t seed,
 CheckResult run_memory_pattern(const Context& ctx, Facts& facts, const GpuCheckOptions& options) {
   if (gpu_unusable(facts)) return skip_no_gpu();
   const std::uint64_t seed = pick_seed(options.seed);
-  auto outcomes = for_each_device(facts, [&](int d) { return memory_on(ctx, d, seed, options); });
+  // ECC counters come from the real NVML only (a sysroot run never gets here: no usable GPU).
+  NvmlSession::Opened nvml = NvmlSession::open(ctx.nvml_library);
+  auto outcomes = for_each_device(
+      facts, [&](int d) { return memory_on(ctx, nvml.session.get(), d, seed, options); });
   return roll_up(outcomes, {{"profile", ctx.profile.empty() ? "quick" : ctx.profile}});
 }
 

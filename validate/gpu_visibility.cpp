@@ -13,6 +13,7 @@
 #include "validate/checks.hpp"
 #include "validate/device_list.hpp"
 #include "validate/findings.hpp"
+#include "validate/pci_address.hpp"
 
 namespace gpuval::checks {
 namespace {
@@ -50,28 +51,6 @@ std::size_t uuid_matches(const NvmlInventory& inv, std::string_view token) {
   return static_cast<std::size_t>(
       std::count_if(inv.devices.begin(), inv.devices.end(),
                     [&](const NvmlDevice& d) { return d.uuid && lower(*d.uuid).starts_with(t); }));
-}
-
-// "0000:3b:00.0" and NVML's "00000000:3B:00.0" name the same function: compare the numbers.
-std::optional<std::array<unsigned long, 4>> parse_pci(std::string_view s) {
-  std::array<unsigned long, 4> out{};
-  std::size_t pos = 0;
-  for (int field = 0; field < 4; ++field) {
-    const char sep = field == 0 ? ':' : field == 1 ? ':' : field == 2 ? '.' : '\0';
-    const std::size_t end = sep == '\0' ? s.size() : s.find(sep, pos);
-    if (end == std::string_view::npos || end == pos) return std::nullopt;
-    unsigned long v = 0;
-    for (char c : s.substr(pos, end - pos)) {
-      if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
-      v = v * 16 + static_cast<unsigned long>(std::isdigit(static_cast<unsigned char>(c))
-                                                  ? c - '0'
-                                                  : std::tolower(c) - 'a' + 10);
-      if (v > 0xffffffffUL) return std::nullopt;
-    }
-    out[static_cast<std::size_t>(field)] = v;
-    pos = end + 1;
-  }
-  return out;
 }
 
 bool pci_present(const NvmlInventory& inv, std::string_view token) {
