@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
 
   Subcommand compare = add_compare(app);
   Subcommand bench = add_bench(app);
+  Subcommand report = add_report(app);
+  Subcommand history = add_history(app);
 
   try {
     app.parse(argc, argv);
@@ -125,6 +127,8 @@ int main(int argc, char** argv) {
   }
   if (compare.app->parsed()) return compare.run();
   if (bench.app->parsed()) return bench.run();
+  if (report.app->parsed()) return report.run();
+  if (history.app->parsed()) return history.run();
   return exit_code::kBadInput;
 }
 

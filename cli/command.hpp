@@ -18,4 +18,10 @@ Subcommand add_compare(CLI::App& parent);
 // app.cpp: `gpuval bench [--quick|--full] [--filter RE] [--benchmark_* ...]`
 Subcommand add_bench(CLI::App& parent);
 
+// report_cmd.cpp: `gpuval report DIR|FILE... [--html F] [--md F]`
+Subcommand add_report(CLI::App& parent);
+
+// history_cmd.cpp: `gpuval history add|check ...` (the nightly wrapper's building blocks)
+Subcommand add_history(CLI::App& parent);
+
 }  // namespace gpuval::cli

@@ -1,0 +1,69 @@
+// What `gpuval report` and the nightly history need from one run document, extracted once so that
+// thousands of documents fit in memory: identity (host, GPU model, driver, mode, date), the
+// verdict, each check's status and each benchmark's median. Samples and check metrics are dropped
+// while parsing (they are most of a document's bytes).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gpuval::report {
+
+struct BenchPoint {
+  std::string key;   // id plus compare::describe_params(device, params): "stream-triad gpu0 bytes=..."
+  std::string id;    // "stream-triad"
+  std::string unit;  // "GB/s"
+  bool higher_is_better = true;
+  std::string status;                       // PASS | WARN | FAIL | SKIP ("" when absent)
+  std::optional<double> median;             // absent for SKIP / unmeasured entries
+  std::optional<double> cv;                 // relative stdev
+  std::optional<double> fraction_of_peak;   // 0..1
+};
+
+struct CheckPoint {
+  std::string id;
+  std::string status;  // PASS | WARN | FAIL | SKIP
+  std::string message;
+};
+
+struct RunSummary {
+  std::string path;        // where it was read from
+  std::string run_id;      // run.id
+  std::string host;        // host.hostname
+  std::string gpu_model;   // devices[0].name; "no GPU" when the run saw none
+  std::vector<std::string> gpu_uuids;
+  std::string driver;      // driver.version; "none" when absent
+  std::string mode;        // environment.mode: "baremetal" | "container"
+  std::string engine;      // environment.engine ("" bare metal)
+  std::string started_at;  // run.started_at, RFC 3339 UTC
+  std::string date;        // first 10 characters of started_at: YYYY-MM-DD (the night)
+  std::string profile;     // quick | full
+  std::string verdict;     // pass | fail | no-gpu | interrupted
+  std::vector<CheckPoint> checks;
+  std::vector<BenchPoint> benchmarks;
+};
+
+// A file that could not be used, and why (one line).
+struct BadFile {
+  std::string path;
+  std::string reason;
+};
+
+struct LoadResult {
+  std::vector<RunSummary> runs;  // sorted by (started_at, path)
+  std::vector<BadFile> bad;      // sorted by path
+};
+
+// From an already parsed, valid document. Throws DocumentError when required fields are unusable.
+RunSummary summarize(const nlohmann::json& doc, std::string path);
+
+// Reads files and directories (recursively: every *.json whose "schema" is gpuval.run/1; other
+// JSON files such as host-facts.json or compare output are ignored silently, unreadable or
+// invalid run documents go to `bad`). threads = 0: one per hardware thread.
+LoadResult load_runs(const std::vector<std::filesystem::path>& inputs, unsigned threads = 0);
+
+}  // namespace gpuval::report
