@@ -30,6 +30,8 @@ struct GemmShapeRow {
 constexpr GemmShapeRow kGemmShapes[] = {{"square", 8192, 8192, 8192},
                                         {"transformer-mlp", 4096, 11008, 4096}};
 
+constexpr ConvDims kConvDims{64, 256, 56, 56, 256, 3, 3, 1, 1};
+
 BenchSpec bandwidth(std::string id, BenchKind kind, int device, double bytes, std::string counting,
                     PeakKind peak, const ProfileSizes& p) {
   BenchSpec s;
@@ -53,7 +55,7 @@ ProfileSizes profile_sizes(const std::string& profile) {
   return {32 * kMiB, 256 * kMiB, 5, 20, 5, 2000};
 }
 
-std::vector<BenchSpec> catalogue(const std::string& profile, int device) {
+std::vector<BenchSpec> catalogue(const std::string& profile, int device, int device_count) {
   const ProfileSizes p = profile_sizes(profile);
   std::vector<BenchSpec> out;
   const struct {
@@ -99,10 +101,31 @@ std::vector<BenchSpec> catalogue(const std::string& profile, int device) {
     s.elements = p.copy_bytes;
     out.push_back(std::move(s));
   }
-  BenchSpec p2p = bandwidth("p2p-write", BenchKind::P2PWrite, device, link,
-                            "buffer bytes, once (device -> next device)", PeakKind::None, p);
-  p2p.elements = p.copy_bytes;
-  out.push_back(std::move(p2p));
+  // Peer to peer: the copy kernel runs on `device` and reads or writes the peer's memory.
+  std::vector<int> peers;
+  for (int d = 0; d < device_count; ++d) {
+    if (d != device) peers.push_back(d);
+  }
+  if (peers.empty()) peers.push_back(-1);
+  for (int peer : peers) {
+    const struct {
+      const char* id;
+      BenchKind kind;
+      const char* counting;
+    } p2p_rows[] = {
+        {"p2p-read", BenchKind::P2PRead,
+         "buffer bytes, once (peer -> device, read by a kernel on the device)"},
+        {"p2p-write", BenchKind::P2PWrite,
+         "buffer bytes, once (device -> peer, written by a kernel on the device)"},
+    };
+    for (const auto& row : p2p_rows) {
+      BenchSpec s = bandwidth(row.id, row.kind, device, link, row.counting, PeakKind::None, p);
+      s.elements = p.copy_bytes;
+      s.peer = peer;
+      if (peer >= 0) s.params["peer"] = peer;
+      out.push_back(std::move(s));
+    }
+  }
 
   for (const GemmRow& g : kGemmRows) {
     for (const GemmShapeRow& shape : kGemmShapes) {
@@ -125,6 +148,34 @@ std::vector<BenchSpec> catalogue(const std::string& profile, int device) {
       out.push_back(std::move(s));
     }
   }
+
+  // A 3x3 convolution, 256 -> 256 channels at 56 x 56, batch 64: a CNN layer large enough to be
+  // compute-bound on tensor cores (236.8 GFLOP per call).
+  BenchSpec conv;
+  conv.id = "cudnn-conv-fwd";
+  conv.kind = BenchKind::ConvFwd;
+  conv.device = device;
+  conv.conv = kConvDims;
+  conv.precision = GemmPrecision::FP16;
+  conv.params = {{"precision", precision_name(conv.precision)},
+                 {"n", kConvDims.n},
+                 {"c", kConvDims.c},
+                 {"h", kConvDims.h},
+                 {"w", kConvDims.w},
+                 {"k", kConvDims.k},
+                 {"r", kConvDims.r},
+                 {"s", kConvDims.s},
+                 {"pad", kConvDims.pad},
+                 {"stride", kConvDims.stride},
+                 {"layout", "NHWC"}};
+  conv.unit = "TFLOP/s";
+  conv.peak = PeakKind::Fp16;
+  conv.work_per_iteration = conv2d_flops(kConvDims);
+  conv.counting = "2 x N x K x P x Q x C x R x S FLOP (direct convolution)";
+  conv.min_cc = 70;
+  conv.iterations = p.gemm_iterations;
+  conv.repetitions = p.repetitions;
+  out.push_back(std::move(conv));
 
   const struct {
     const char* id;
@@ -150,6 +201,24 @@ std::vector<BenchSpec> catalogue(const std::string& profile, int device) {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+const char* precision_name(GemmPrecision precision) {
+  switch (precision) {
+    case GemmPrecision::FP64:
+      return "fp64";
+    case GemmPrecision::FP32:
+      return "fp32";
+    case GemmPrecision::TF32:
+      return "tf32";
+    case GemmPrecision::FP16:
+      return "fp16";
+    case GemmPrecision::BF16:
+      return "bf16";
+    case GemmPrecision::FP8:
+      return "fp8-e4m3";
+  }
+  return "unknown";
 }
 
 std::string to_string(PeakKind peak) {

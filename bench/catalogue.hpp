@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/counting.hpp"
+
 namespace gpuval::bench {
 
 // Which theoretical peak a figure is a fraction of.
@@ -24,13 +26,19 @@ enum class BenchKind {
   H2DPageable,
   D2HPageable,
   BidirPinned,
-  P2PWrite,
-  Gemm,
+  P2PRead,   // a kernel on `device` reads the peer's memory into its own
+  P2PWrite,  // a kernel on `device` writes its own memory into the peer's
+  Gemm,      // through the cuBLAS probe module (cuBLASLt)
+  ConvFwd,   // through the cuDNN probe module
   LaunchLatency,
   RoundTripLatency,
 };
 
+// Element precision of a module benchmark (GEMM, and FP16/BF16 for the convolution).
 enum class GemmPrecision { FP64, FP32, TF32, FP16, BF16, FP8 };
+
+// The name the probe modules use for it (probes/gemm_precisions.hpp): "fp64", ..., "fp8-e4m3".
+const char* precision_name(GemmPrecision precision);
 
 struct BenchSpec {
   std::string id;  // "stream-triad", "gemm-bf16"
@@ -46,7 +54,9 @@ struct BenchSpec {
   // Sizes the benchmark allocates (elements of its buffers / GEMM shape).
   std::size_t elements = 0;
   long long m = 0, n = 0, k = 0;
+  ConvDims conv;
   GemmPrecision precision = GemmPrecision::FP32;
+  int peer = -1;   // P2P: the other device; -1 when fewer than two GPUs are visible
   int min_cc = 0;  // lowest compute capability (major*10+minor) it runs on
   int iterations = 1;
   int repetitions = 1;
@@ -57,15 +67,17 @@ struct ProfileSizes {
   std::size_t copy_bytes;       // D2D and host-link buffer size
   int repetitions;              // Google Benchmark repetitions
   int bandwidth_iterations;     // iterations per repetition, bandwidth benchmarks
-  int gemm_iterations;
+  int gemm_iterations;          // GEMM and convolution calls per repetition
   int latency_iterations;
 };
 
 // "quick" (default) or "full" (>= 9 repetitions, larger buffers).
 ProfileSizes profile_sizes(const std::string& profile);
 
-// Every benchmark for one device, sized for the profile.
-std::vector<BenchSpec> catalogue(const std::string& profile, int device);
+// Every benchmark for one device of `device_count` visible ones, sized for the profile. P2P read
+// and write come once per other device; with fewer than two devices once each with peer -1
+// (they SKIP: "needs two or more GPUs").
+std::vector<BenchSpec> catalogue(const std::string& profile, int device, int device_count = 1);
 
 std::string to_string(PeakKind peak);
 

@@ -29,6 +29,19 @@ double gemm_flops(long long m, long long n, long long k) {
   return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
 }
 
+long long conv_output_size(long long in, long long filter, long long pad, long long stride) {
+  if (stride <= 0 || in <= 0 || filter <= 0 || pad < 0 || in + 2 * pad < filter) return 0;
+  return (in + 2 * pad - filter) / stride + 1;
+}
+
+double conv2d_flops(const ConvDims& d) {
+  const long long p = conv_output_size(d.h, d.r, d.pad, d.stride);
+  const long long q = conv_output_size(d.w, d.s, d.pad, d.stride);
+  return 2.0 * static_cast<double>(d.n) * static_cast<double>(d.k) * static_cast<double>(p) *
+         static_cast<double>(q) * static_cast<double>(d.c) * static_cast<double>(d.r) *
+         static_cast<double>(d.s);
+}
+
 std::optional<double> pcie_link_gb_s(unsigned gen, unsigned width) {
   if (width == 0) return std::nullopt;
   double gt_s = 0;

@@ -9,6 +9,10 @@
 #include <cstring>
 #include <vector>
 
+#include "bench/bench_state.hpp"
+#include "bench/event_timing.hpp"
+#include "bench/module_bench.hpp"
+#include "bench/p2p_benchmark.hpp"
 #include "core/cuda_raii.hpp"
 #include "kernels/latency.cuh"
 #include "kernels/stream.cuh"
@@ -28,6 +32,8 @@ namespace {
 
 constexpr double kScalar = 0.4;
 constexpr int kLaunchBatch = 100;  // empty kernels per timed batch (launch latency)
+// Random inputs of the module benchmarks: fixed, so runs compare like with like (+ device).
+constexpr std::uint64_t kModuleSeed = 0x67707576616cull;  // "gpuval"
 
 // The resources for `spec`, allocating them when missing; throws CudaError (e.g. out of memory)
 // or std::runtime_error when the buffers cannot fit in free memory.
@@ -61,36 +67,6 @@ DeviceResources& resources_for(std::shared_ptr<DeviceResources>& res, const Benc
   return *res;
 }
 
-void sample_clock(benchmark::State& st, const NvmlSession* nvml, int device) {
-  if (nvml == nullptr) return;
-  // NVML and CUDA enumerate in the same (PCI bus) order unless CUDA_DEVICE_ORDER says otherwise.
-  const NvmlSession::ClockSample s = nvml->clock_sample(static_cast<unsigned>(device));
-  if (s.sm_clock_mhz) st.counters[kCounterSmClock] = static_cast<double>(*s.sm_clock_mhz);
-  if (s.reasons) st.counters[kCounterClockReasons] = static_cast<double>(*s.reasons);
-}
-
-// Times `launch` once per iteration between CUDA events on `stream` after two warm-up calls;
-// samples the SM clock in the middle iteration while the work runs.
-template <typename Launch>
-void event_timed(benchmark::State& st, cudaStream_t stream, const NvmlSession* nvml, int device,
-                 double per_iteration_divisor, Launch&& launch) {
-  cuda::Event start, stop;
-  launch();
-  launch();
-  GPUVAL_CUDA_CHECK(cudaStreamSynchronize(stream));
-  const benchmark::IterationCount mid = st.max_iterations / 2;
-  benchmark::IterationCount i = 0;
-  for (auto _ : st) {
-    start.record(stream);
-    launch();
-    stop.record(stream);
-    if (i++ == mid) sample_clock(st, nvml, device);
-    stop.synchronize();
-    st.SetIterationTime(static_cast<double>(stop.elapsed_ms_since(start)) / 1e3 /
-                        per_iteration_divisor);
-  }
-}
-
 // Relative difference within `tol` for every element; the first bad one in `message`.
 template <typename Expected>
 bool verify_all(const std::vector<double>& got, Expected&& expected, double tol,
@@ -103,14 +79,6 @@ bool verify_all(const std::vector<double>& got, Expected&& expected, double tol,
     }
   }
   return true;
-}
-
-void record_failure(benchmark::State& st, Outcome& outcome, const std::string& status,
-                    const std::string& message, const std::string& hint) {
-  outcome.status = status;
-  outcome.message = message;
-  outcome.hint = hint;
-  st.SkipWithError(message.c_str());
 }
 
 void run_stream(benchmark::State& st, const BenchSpec& spec, DeviceResources& r,
@@ -332,8 +300,21 @@ void run_latency(benchmark::State& st, const BenchSpec& spec, const NvmlSession*
 
 }  // namespace
 
-GpuBenchmarks::GpuBenchmarks(const NvmlSession* nvml) : nvml_(nvml) {}
+GpuBenchmarks::GpuBenchmarks(const NvmlSession* nvml, std::vector<std::string> probe_dirs)
+    : nvml_(nvml),
+      probe_dirs_(std::move(probe_dirs)),
+      modules_(std::make_shared<ModuleBenchCache>()) {}
 GpuBenchmarks::~GpuBenchmarks() = default;
+
+std::optional<Outcome> GpuBenchmarks::module_ready(const ProbeModuleSpec& module) {
+  auto it = loads_.find(std::string(module.id));
+  if (it == loads_.end()) {
+    it = loads_.emplace(std::string(module.id), load_probe_module(module, probe_dirs_)).first;
+  }
+  int runtime = 0;
+  if (cudaRuntimeGetVersion(&runtime) != cudaSuccess) runtime = CUDART_VERSION;
+  return module_unavailable(module, it->second, runtime);
+}
 
 std::optional<Outcome> GpuBenchmarks::add(const BenchSpec& spec, const std::string& name,
                                           std::shared_ptr<Outcome> outcome, bool set_repetitions) {
@@ -350,21 +331,33 @@ std::optional<Outcome> GpuBenchmarks::add(const BenchSpec& spec, const std::stri
                                spec.min_cc / 10, spec.min_cc % 10, major, minor),
                    ""};
   }
-  if (spec.kind == BenchKind::Gemm) {
-    return Outcome{"SKIP", false,
-                   "GEMM benchmarks are not in this build yet (cuBLAS benchmark module pending)",
-                   ""};
+  if (spec.kind == BenchKind::P2PRead || spec.kind == BenchKind::P2PWrite) {
+    if (std::optional<Outcome> why = p2p_unavailable(spec, count)) return why;
   }
-  if (spec.kind == BenchKind::P2PWrite) {
-    return Outcome{"SKIP", false,
-                   count < 2 ? "needs two or more visible GPUs"
-                             : "peer-to-peer benchmark not in this build yet",
-                   ""};
+  const ProbeModuleSpec* module = module_for(spec);
+  if (module != nullptr) {
+    if (std::optional<Outcome> why = module_ready(*module)) return why;
   }
+  const gpuval_probe_module* loaded =
+      module != nullptr ? loads_.at(std::string(module->id)).module : nullptr;
   const NvmlSession* nvml = nvml_;
   auto res = &resources_;
-  auto body = [spec, outcome, nvml, res](benchmark::State& st) {
+  std::shared_ptr<ModuleBenchCache> modules = modules_;
+  auto body = [spec, name, outcome, nvml, res, module, loaded, modules](benchmark::State& st) {
     try {
+      if (module != nullptr) {
+        ModuleBench& bench = modules->get(name, [&] {
+          return std::make_unique<ModuleBench>(
+              *loaded, *module,
+              bench_request(spec, kModuleSeed + static_cast<std::uint64_t>(spec.device), false));
+        });
+        run_module_repetition(st, bench, nvml, spec.device, *outcome);
+        return;
+      }
+      if (spec.kind == BenchKind::P2PRead || spec.kind == BenchKind::P2PWrite) {
+        run_p2p(st, spec, nvml, *outcome);
+        return;
+      }
       if (spec.kind == BenchKind::LaunchLatency || spec.kind == BenchKind::RoundTripLatency) {
         run_latency(st, spec, nvml, *outcome);
         return;

@@ -1,24 +1,31 @@
 // Registration of the GPU benchmarks with Google Benchmark (CUDA runtime; only called when a GPU
 // is usable). Each benchmark times with CUDA events (UseManualTime), warms up first, samples the
-// SM clock once per repetition and verifies its output once; what it finds goes into its Outcome.
+// SM clock once per repetition and verifies its output; what it finds goes into its Outcome.
+// GEMM and the convolution run inside their probe module (bench/module_bench.hpp), P2P in
+// bench/p2p_benchmark.cpp.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bench/catalogue.hpp"
 #include "bench/entry.hpp"
 #include "core/nvml.hpp"
+#include "validate/probe_loader.hpp"
 
 namespace gpuval::bench {
 
 struct DeviceResources;  // buffers shared by one device's benchmarks (gpu_benchmarks.cpp)
+class ModuleBenchCache;  // the open probe-module benchmark session (bench/module_bench.hpp)
 
 class GpuBenchmarks {
  public:
-  // `nvml` may be null (no clock samples); it must outlive the benchmark run.
-  explicit GpuBenchmarks(const NvmlSession* nvml);
+  // `nvml` may be null (no clock samples); it must outlive the benchmark run. GEMM and the
+  // convolution load their probe module from `probe_dirs` (validate/probe_loader.hpp).
+  GpuBenchmarks(const NvmlSession* nvml, std::vector<std::string> probe_dirs);
   ~GpuBenchmarks();
   GpuBenchmarks(const GpuBenchmarks&) = delete;
   GpuBenchmarks& operator=(const GpuBenchmarks&) = delete;
@@ -30,8 +37,14 @@ class GpuBenchmarks {
                              std::shared_ptr<Outcome> outcome, bool set_repetitions);
 
  private:
+  // Loads the module once; why it cannot run benchmarks, or empty.
+  std::optional<Outcome> module_ready(const ProbeModuleSpec& module);
+
   const NvmlSession* nvml_;
+  std::vector<std::string> probe_dirs_;
   std::shared_ptr<DeviceResources> resources_;
+  std::shared_ptr<ModuleBenchCache> modules_;
+  std::map<std::string, ProbeLoad> loads_;  // by module id
 };
 
 }  // namespace gpuval::bench

@@ -11,13 +11,15 @@
 #include "bench/entry.hpp"
 #include "bench/gpu_benchmarks.hpp"
 #include "bench/reporter.hpp"
+#include "core/environment.hpp"
+#include "validate/probe_loader.hpp"
 
 namespace gpuval::bench {
 namespace {
 
 using nlohmann::json;
 
-std::vector<BenchSpec> selected(const BenchOptions& opt, int device) {
+std::vector<BenchSpec> selected(const BenchOptions& opt, int device, int device_count) {
   std::regex re;
   try {
     re = std::regex(opt.filter.empty() ? std::string(".*") : opt.filter);
@@ -26,7 +28,7 @@ std::vector<BenchSpec> selected(const BenchOptions& opt, int device) {
         fmt::format("--filter {}: not a valid regular expression ({})", opt.filter, e.what()));
   }
   std::vector<BenchSpec> out;
-  for (BenchSpec& s : catalogue(opt.profile, device)) {
+  for (BenchSpec& s : catalogue(opt.profile, device, device_count)) {
     if (std::regex_search(s.id, re)) out.push_back(std::move(s));
   }
   return out;
@@ -68,7 +70,7 @@ void initialize_google_benchmark(const std::vector<std::string>& extra) {
 
 json skipped_catalogue(const BenchOptions& opt, const std::string& message) {
   json out = json::array();
-  for (const BenchSpec& s : selected(opt, 0)) out.push_back(skip_entry(s, message));
+  for (const BenchSpec& s : selected(opt, 0, 1)) out.push_back(skip_entry(s, message));
   return out;
 }
 
@@ -79,7 +81,9 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
   const bool user_repetitions = has_flag(opt.benchmark_args, "--benchmark_repetitions");
 
   NvmlSession::Opened nvml = NvmlSession::open();
-  GpuBenchmarks gpu(nvml.session.get());
+  GpuBenchmarks gpu(nvml.session.get(), opt.probe_dirs.empty()
+                                            ? probe_search_dirs(Env::from_process())
+                                            : opt.probe_dirs);
 
   struct Planned {
     BenchSpec spec;
@@ -93,7 +97,7 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
   json out = json::array();
   benchmark::ClearRegisteredBenchmarks();
   for (std::size_t d = 0; d < devices; ++d) {
-    for (BenchSpec& s : selected(opt, static_cast<int>(d))) {
+    for (BenchSpec& s : selected(opt, static_cast<int>(d), static_cast<int>(devices))) {
       Planned p{std::move(s), {}, std::make_shared<Outcome>(), false};
       p.name = gb_name(p.spec);
       if (std::optional<Outcome> why = gpu.add(p.spec, p.name, p.outcome, !user_repetitions)) {

@@ -15,6 +15,9 @@ struct BenchOptions {
   std::string profile = "quick";            // "quick" | "full"
   std::vector<std::string> benchmark_args;  // passed to Google Benchmark (--benchmark_out=..., ...)
   std::string filter;                       // ECMAScript regex on benchmark ids; "" = all
+  // Where the GEMM/convolution probe modules are looked for; empty = probe_search_dirs() of
+  // the process environment ($GPUVAL_PROBE_DIR, else lib/ beside bin/).
+  std::vector<std::string> probe_dirs;
 };
 
 // Without a usable GPU (facts.gpu_usable false) CUDA is not touched: every catalogue benchmark

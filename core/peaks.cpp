@@ -30,7 +30,7 @@ constexpr std::array kArchTable = {
     // H100 whitepaper: per SM 2× A100's dense MMA rate per clock (4× with FP8), 128 FP32 and
     // 64 FP64 lanes. H100 SXM5 datasheet: 132 SMs; FP64 34, FP64 tensor 67, FP32 67 TFLOP/s
     // (@ 1980 MHz); TF32 495, FP16/BF16 989.4, FP8 1979 (@ 1830 MHz, the clock NVIDIA quotes
-    // tensor figures at — gpuval uses the max SM clock, ~8 % higher).
+    // tensor figures at: kDatasheetClocks).
     ArchRates{9, 0, "sm_90", "Hopper", 128, 128, 256, 256, 2048, 4096, 4096, 8192,
               "NVIDIA H100 Tensor Core GPU Architecture whitepaper; H100/H200 datasheets"},
     // Blackwell datasheet (HGX B200, 148 SMs): FP16/BF16 2.25 PFLOP/s, FP8 4.5, TF32 1.1
@@ -43,6 +43,17 @@ constexpr std::array kArchTable = {
     ArchRates{12, 0, "sm_120", "Blackwell (RTX)", 128, 4, 0, 256, 512, 1024, 1024, 2048,
               "NVIDIA RTX Blackwell GPU Architecture whitepaper; RTX PRO 6000 Blackwell "
               "datasheet"},
+};
+
+// Products whose datasheet quotes the dense tensor figures below the max SM clock. Only exact
+// NVML names with the SM count checked: a product missing here uses its max SM clock.
+constexpr std::array kDatasheetClocks = {
+    DatasheetClock{"NVIDIA H100 80GB HBM3", 9, 0, 132, 1830,
+                   "NVIDIA H100 datasheet (H100 SXM): TF32 494.7, FP16/BF16 989.4, FP8 1978.9 "
+                   "TFLOP/s dense = rate x 132 SMs x 1830 MHz"},
+    DatasheetClock{"NVIDIA H200", 9, 0, 132, 1830,
+                   "NVIDIA H200 datasheet (H200 SXM): FP16/BF16 989, FP8 1979 TFLOP/s dense = "
+                   "rate x 132 SMs x 1830 MHz"},
 };
 
 // GeForce parts run FP16/BF16/TF32/FP8 tensor math with FP32 accumulation at half the rate of
@@ -73,6 +84,17 @@ nlohmann::json opt_num(const std::optional<T>& v) {
 const ArchRates* arch_rates(int cc_major, int cc_minor) {
   for (const ArchRates& a : kArchTable) {
     if (a.cc_major == cc_major && a.cc_minor == cc_minor) return &a;
+  }
+  return nullptr;
+}
+
+const DatasheetClock* datasheet_clock(const std::string& name, int cc_major, int cc_minor,
+                                      unsigned sm_count) {
+  for (const DatasheetClock& d : kDatasheetClocks) {
+    if (d.name == name && d.cc_major == cc_major && d.cc_minor == cc_minor &&
+        d.sm_count == sm_count) {
+      return &d;
+    }
   }
   return nullptr;
 }
@@ -134,22 +156,49 @@ Peaks compute_peaks(const PeakInputs& in) {
                     "professional parts of this chip",
                     in.name));
   }
-  const double sm_hz = static_cast<double>(*p.sm_count) * *in.max_sm_clock_mhz * 1e6;
-  auto tflops = [&](double per_sm_clock, bool tensor, std::string_view what) {
+  const DatasheetClock* datasheet =
+      datasheet_clock(in.name, *in.cc_major, *in.cc_minor, *p.sm_count);
+  // Never above the max clock NVML reports for this board.
+  const unsigned tensor_clock = datasheet != nullptr
+                                    ? std::min(datasheet->tensor_clock_mhz, *in.max_sm_clock_mhz)
+                                    : *in.max_sm_clock_mhz;
+  p.tensor_clock_mhz = tensor_clock;
+  p.tensor_clock_basis = datasheet != nullptr ? "datasheet" : "max-clock";
+  if (datasheet != nullptr) {
+    p.notes.push_back(fmt::format("tensor figures at {} MHz: {}", tensor_clock, datasheet->source));
+  }
+  const double sms = static_cast<double>(*p.sm_count);
+  // Dense TFLOP/s of a rate (FLOP/clock/SM) at `clock_mhz`; empty when the architecture has no
+  // such path (noted once, by the caller).
+  auto at_clock = [&](double per_sm_clock, bool tensor, unsigned clock_mhz) {
+    if (per_sm_clock <= 0) return std::optional<double>();
+    const double rate = tensor && half ? per_sm_clock / 2 : per_sm_clock;
+    return std::optional<double>(round3(rate * sms * clock_mhz * 1e6 / 1e12));
+  };
+  auto note_missing = [&](double per_sm_clock, std::string_view what) {
     if (per_sm_clock <= 0) {
       p.notes.push_back(fmt::format("no {} peak: {} has no such path", what, a->arch));
-      return std::optional<double>();
     }
-    const double rate = tensor && half ? per_sm_clock / 2 : per_sm_clock;
-    return std::optional<double>(round3(rate * sm_hz / 1e12));
   };
-  p.fp64_tflops = tflops(a->fp64, false, "FP64");
-  p.fp64_tensor_tflops = tflops(a->fp64_tensor, false, "FP64 tensor");
-  p.fp32_tflops = tflops(a->fp32, false, "FP32");
-  p.tf32_tflops = tflops(a->tf32, true, "TF32 tensor");
-  p.fp16_tflops = tflops(a->fp16, true, "FP16 tensor");
-  p.bf16_tflops = tflops(a->bf16, true, "BF16 tensor");
-  p.fp8_tflops = tflops(a->fp8, true, "FP8 tensor");
+  note_missing(a->fp64, "FP64");
+  note_missing(a->fp64_tensor, "FP64 tensor");
+  note_missing(a->fp32, "FP32");
+  note_missing(a->tf32, "TF32 tensor");
+  note_missing(a->fp16, "FP16 tensor");
+  note_missing(a->bf16, "BF16 tensor");
+  note_missing(a->fp8, "FP8 tensor");
+  const unsigned max_clock = *in.max_sm_clock_mhz;
+  p.fp64_tflops = at_clock(a->fp64, false, max_clock);
+  p.fp64_tensor_tflops = at_clock(a->fp64_tensor, false, max_clock);
+  p.fp32_tflops = at_clock(a->fp32, false, max_clock);
+  p.tf32_tflops = at_clock(a->tf32, true, tensor_clock);
+  p.fp16_tflops = at_clock(a->fp16, true, tensor_clock);
+  p.bf16_tflops = at_clock(a->bf16, true, tensor_clock);
+  p.fp8_tflops = at_clock(a->fp8, true, tensor_clock);
+  p.tf32_tflops_at_max_clock = at_clock(a->tf32, true, max_clock);
+  p.fp16_tflops_at_max_clock = at_clock(a->fp16, true, max_clock);
+  p.bf16_tflops_at_max_clock = at_clock(a->bf16, true, max_clock);
+  p.fp8_tflops_at_max_clock = at_clock(a->fp8, true, max_clock);
   return p;
 }
 
@@ -163,6 +212,12 @@ nlohmann::json peaks_json(const Peaks& p, const PeakInputs& in) {
       {"fp16_tflops", opt(p.fp16_tflops)},
       {"bf16_tflops", opt(p.bf16_tflops)},
       {"fp8_tflops", opt(p.fp8_tflops)},
+      {"tf32_tflops_at_max_clock", opt(p.tf32_tflops_at_max_clock)},
+      {"fp16_tflops_at_max_clock", opt(p.fp16_tflops_at_max_clock)},
+      {"bf16_tflops_at_max_clock", opt(p.bf16_tflops_at_max_clock)},
+      {"fp8_tflops_at_max_clock", opt(p.fp8_tflops_at_max_clock)},
+      {"tensor_clock_mhz", opt_num(p.tensor_clock_mhz)},
+      {"tensor_clock_basis", p.tensor_clock_basis},
       {"sm_count", opt_num(p.sm_count)},
       {"sm_count_source", p.sm_count_source},
       {"sm_clock_mhz", opt_num(in.max_sm_clock_mhz)},
@@ -172,7 +227,10 @@ nlohmann::json peaks_json(const Peaks& p, const PeakInputs& in) {
       {"tensor_rate", p.tensor_rate},
       {"basis",
        "dram = max memory clock x bus width / 8 x 2 (DDR); compute = dense FLOP/clock/SM "
-       "(arch table, FP32 accumulate) x SMs x max SM clock"},
+       "(arch table, FP32 accumulate) x SMs x max SM clock, except tensor figures (tf32, fp16, "
+       "bf16, fp8) at tensor_clock_mhz: the clock NVIDIA's datasheet quotes them at where "
+       "gpuval knows the product (tensor_clock_basis datasheet), else the max SM clock; "
+       "*_at_max_clock keep them at the max SM clock"},
       {"notes", p.notes},
   };
 }

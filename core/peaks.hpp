@@ -6,8 +6,12 @@
 // 1008 GB/s.
 //
 // Compute [FLOP/s] = dense FLOP per clock per SM (a table by compute capability; an FMA is 2
-// FLOP) × SM count × max SM clock. An architecture missing from the table has no compute peak:
-// gpuval never guesses one.
+// FLOP) × SM count × clock. An architecture missing from the table has no compute peak: gpuval
+// never guesses one. The clock is the max SM clock, except for the tensor figures (TF32, FP16,
+// BF16, FP8) of products whose datasheet quotes them at a lower clock (H100 SXM5 and H200:
+// 1830 MHz, so BF16 = 989.4 TFLOP/s as NVIDIA states, not 1070.5 at 1980 MHz): those use the
+// datasheet clock, and the max-clock figures are kept beside them (*_at_max_clock). The
+// datasheet figure is the one a GEMM's fraction of peak is measured against.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -46,11 +50,28 @@ struct PeakInputs {
   std::optional<unsigned> memory_bus_width_bits;
 };
 
+// The clock NVIDIA's datasheet quotes a product's dense tensor figures at, where it is below the
+// max SM clock; nullptr for products gpuval has no row for (they use the max SM clock).
+struct DatasheetClock {
+  std::string_view name;  // NVML's device name, exactly
+  int cc_major = 0, cc_minor = 0;
+  unsigned sm_count = 0;
+  unsigned tensor_clock_mhz = 0;
+  std::string_view source;
+};
+const DatasheetClock* datasheet_clock(const std::string& name, int cc_major, int cc_minor,
+                                      unsigned sm_count);
+
 struct Peaks {
   std::optional<double> dram_gb_s;  // GB/s (1e9 B/s)
-  // TFLOP/s (1e12), dense.
+  // TFLOP/s (1e12), dense. Tensor figures at tensor_clock_mhz (see above).
   std::optional<double> fp64_tflops, fp64_tensor_tflops, fp32_tflops;
   std::optional<double> tf32_tflops, fp16_tflops, bf16_tflops, fp8_tflops;
+  // The same tensor figures at the max SM clock (equal to the above without a datasheet clock).
+  std::optional<double> tf32_tflops_at_max_clock, fp16_tflops_at_max_clock,
+      bf16_tflops_at_max_clock, fp8_tflops_at_max_clock;
+  std::optional<unsigned> tensor_clock_mhz;
+  std::string tensor_clock_basis;  // "datasheet", "max-clock", "" without compute peaks
   std::optional<unsigned> sm_count;
   std::string sm_count_source;     // "cuda", "nvml-cores" or ""
   std::string arch;                // "sm_90", "" when unknown
@@ -60,9 +81,11 @@ struct Peaks {
 
 Peaks compute_peaks(const PeakInputs& in);
 
-// {"dram_gb_s": 3352.32, "fp64_tflops": ..., "bf16_tflops": ..., "sm_count": 132,
-//  "sm_clock_mhz": 1980, "memory_clock_mhz": 2619, "memory_bus_width_bits": 5120,
-//  "arch": "sm_90", "tensor_rate": "full", "basis": "...", "notes": [...]}; missing figures null.
+// {"dram_gb_s": 3352.32, "fp64_tflops": ..., "bf16_tflops": 989.43, ...,
+//  "bf16_tflops_at_max_clock": 1070.531, ..., "tensor_clock_mhz": 1830,
+//  "tensor_clock_basis": "datasheet", "sm_count": 132, "sm_clock_mhz": 1980,
+//  "memory_clock_mhz": 2619, "memory_bus_width_bits": 5120, "arch": "sm_90",
+//  "tensor_rate": "full", "basis": "...", "notes": [...]}; missing figures null.
 nlohmann::json peaks_json(const Peaks& peaks, const PeakInputs& in);
 
 }  // namespace gpuval

@@ -1,6 +1,7 @@
 // libgpuval_probe_cublas.so: GEMM through cuBLAS (FP64, FP32, TF32, FP16, BF16) and cuBLASLt
 // (FP8 E4M3 on compute capability >= 8.9), each compared with the FP64 reference GEMM of the same
-// rounded operands. Precisions, shape and tolerances: probes/gemm_precisions.hpp.
+// rounded operands. Precisions, shape and tolerances: probes/gemm_precisions.hpp. The module's
+// GEMM benchmarks (bench_* of probes/probe_abi.h) are in probes/cublaslt_bench.cpp.
 #include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
@@ -9,13 +10,14 @@
 #include <cstdint>
 #include <random>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/cuda_error.hpp"
 #include "core/cuda_raii.hpp"
 #include "core/numeric_compare.hpp"
 #include "kernels/reference_gemm.cuh"
+#include "probes/cublas_objects.hpp"
+#include "probes/cublaslt_bench.hpp"
 #include "probes/gemm_precisions.hpp"
 #include "probes/probe_abi.h"
 #include "probes/probe_device.hpp"
@@ -25,40 +27,6 @@ namespace gpuval::probes {
 namespace {
 
 using kernels::GemmElement;
-
-// Move-only owner of a cuBLAS object created by `create` and released by `destroy`.
-template <typename T, cublasStatus_t (*Destroy)(T)>
-class CublasObject {
- public:
-  CublasObject() = default;
-  ~CublasObject() {
-    if (object_ != nullptr) (void)Destroy(object_);
-  }
-  CublasObject(CublasObject&& other) noexcept : object_(std::exchange(other.object_, nullptr)) {}
-  CublasObject& operator=(CublasObject&& other) noexcept {
-    if (this != &other) {
-      if (object_ != nullptr) (void)Destroy(object_);
-      object_ = std::exchange(other.object_, nullptr);
-    }
-    return *this;
-  }
-  CublasObject(const CublasObject&) = delete;
-  CublasObject& operator=(const CublasObject&) = delete;
-
-  T get() const noexcept { return object_; }
-  T* out() noexcept { return &object_; }  // for the create call; only on an empty object
-
- private:
-  T object_ = nullptr;
-};
-
-using CublasHandle = CublasObject<cublasHandle_t, cublasDestroy>;
-using LtHandle = CublasObject<cublasLtHandle_t, cublasLtDestroy>;
-using LtMatmulDesc = CublasObject<cublasLtMatmulDesc_t, cublasLtMatmulDescDestroy>;
-using LtLayout = CublasObject<cublasLtMatrixLayout_t, cublasLtMatrixLayoutDestroy>;
-using LtPreference = CublasObject<cublasLtMatmulPreference_t, cublasLtMatmulPreferenceDestroy>;
-
-constexpr std::size_t kLtWorkspaceBytes = 32u << 20;
 
 GemmElement operand_element(GemmPrecision p) {
   switch (p) {
@@ -292,8 +260,14 @@ void free_result(char* text) { free_c_string(text); }
 }  // namespace gpuval::probes
 
 extern "C" const gpuval_probe_module* gpuval_probe_module_v1(void) {
-  static const gpuval_probe_module module{GPUVAL_PROBE_ABI_VERSION, sizeof(gpuval_probe_module),
-                                          "cublas", &gpuval::probes::run,
-                                          &gpuval::probes::free_result};
+  static const gpuval_probe_module module{GPUVAL_PROBE_ABI_VERSION,
+                                          sizeof(gpuval_probe_module),
+                                          "cublas",
+                                          &gpuval::probes::run,
+                                          &gpuval::probes::free_result,
+                                          &gpuval::probes::cublas_bench_open,
+                                          &gpuval::probes::cublas_bench_start,
+                                          &gpuval::probes::cublas_bench_finish,
+                                          &gpuval::probes::cublas_bench_close};
   return &module;
 }

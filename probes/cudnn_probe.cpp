@@ -1,6 +1,7 @@
 // libgpuval_probe_cudnn.so: one FP32 convolution forward through cuDNN (restricted to FMA math,
 // so TF32 tensor cores are not used behind the probe's back), compared with a direct
-// convolution computed on the host in FP64 from the same inputs; and cuDNN's version.
+// convolution computed on the host in FP64 from the same inputs; and cuDNN's version. The
+// module's convolution benchmark (bench_* of probes/probe_abi.h) is in cudnn_conv_bench.cpp.
 //
 // Shape: N=2, C=8, H=W=17 (odd, so border handling is exercised), K=16 filters of 3x3, padding 1,
 // stride 1, cross-correlation, NCHW. Tolerance 1e-4 on ||out-ref||/||ref|| (plus the elementwise
@@ -12,12 +13,13 @@
 #include <array>
 #include <random>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/cuda_error.hpp"
 #include "core/cuda_raii.hpp"
 #include "core/numeric_compare.hpp"
+#include "probes/cudnn_conv_bench.hpp"
+#include "probes/cudnn_objects.hpp"
 #include "probes/probe_abi.h"
 #include "probes/probe_device.hpp"
 #include "probes/probe_json.hpp"
@@ -35,37 +37,6 @@ struct ConvShape {
   int out_h() const { return (h + 2 * pad - dilation * (r - 1) - 1) / stride + 1; }
   int out_w() const { return (w + 2 * pad - dilation * (s - 1) - 1) / stride + 1; }
 };
-
-// Move-only owner of a cuDNN object released by `Destroy`.
-template <typename T, cudnnStatus_t (*Destroy)(T)>
-class CudnnObject {
- public:
-  CudnnObject() = default;
-  ~CudnnObject() {
-    if (object_ != nullptr) (void)Destroy(object_);
-  }
-  CudnnObject(CudnnObject&& other) noexcept : object_(std::exchange(other.object_, nullptr)) {}
-  CudnnObject& operator=(CudnnObject&& other) noexcept {
-    if (this != &other) {
-      if (object_ != nullptr) (void)Destroy(object_);
-      object_ = std::exchange(other.object_, nullptr);
-    }
-    return *this;
-  }
-  CudnnObject(const CudnnObject&) = delete;
-  CudnnObject& operator=(const CudnnObject&) = delete;
-
-  T get() const noexcept { return object_; }
-  T* out() noexcept { return &object_; }
-
- private:
-  T object_ = nullptr;
-};
-
-using CudnnHandle = CudnnObject<cudnnHandle_t, cudnnDestroy>;
-using TensorDesc = CudnnObject<cudnnTensorDescriptor_t, cudnnDestroyTensorDescriptor>;
-using FilterDesc = CudnnObject<cudnnFilterDescriptor_t, cudnnDestroyFilterDescriptor>;
-using ConvDesc = CudnnObject<cudnnConvolutionDescriptor_t, cudnnDestroyConvolutionDescriptor>;
 
 std::vector<float> to_float(const std::vector<double>& v) {
   std::vector<float> out(v.size());
@@ -105,45 +76,6 @@ std::vector<double> reference_conv(const ConvShape& s, const std::vector<float>&
     }
   }
   return y;
-}
-
-nlohmann::json library_json() {
-  const std::size_t version = cudnnGetVersion();
-  const std::size_t major = version / 10000;
-  const std::size_t minor = (version % 10000) / 100;
-  const std::size_t patch = version % 100;
-  return {{"name", "cuDNN"},
-          {"version",
-           std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch)},
-          {"version_code", version},
-          {"header_version_code", CUDNN_VERSION},
-          {"cudart_version_code", cudnnGetCudartVersion()},
-          // cuDNN needs the major version it was built against at run time.
-          {"major_matches_build", major == static_cast<std::size_t>(CUDNN_MAJOR)}};
-}
-
-const char* algo_name(cudnnConvolutionFwdAlgo_t algo) {
-  switch (algo) {
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM:
-      return "IMPLICIT_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM:
-      return "IMPLICIT_PRECOMP_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM:
-      return "GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT:
-      return "DIRECT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT:
-      return "FFT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING:
-      return "FFT_TILING";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD:
-      return "WINOGRAD";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED:
-      return "WINOGRAD_NONFUSED";
-    case CUDNN_CONVOLUTION_FWD_ALGO_COUNT:
-      break;
-  }
-  return "unknown";
 }
 
 nlohmann::json run_conv(cudnnHandle_t handle, std::mt19937_64& rng, bool corrupt) {
@@ -239,7 +171,7 @@ nlohmann::json run_conv(cudnnHandle_t handle, std::mt19937_64& rng, bool corrupt
 }
 
 void probe(const gpuval_probe_request& request, nlohmann::json& result) {
-  result["library"] = library_json();
+  result["library"] = cudnn_library_json();
   CudnnHandle handle;
   GPUVAL_CUDNN_CHECK(cudnnCreate(handle.out()));
   GPUVAL_CUDNN_CHECK(cudnnSetStream(handle.get(), nullptr));
@@ -260,8 +192,14 @@ void free_result(char* text) { free_c_string(text); }
 }  // namespace gpuval::probes
 
 extern "C" const gpuval_probe_module* gpuval_probe_module_v1(void) {
-  static const gpuval_probe_module module{GPUVAL_PROBE_ABI_VERSION, sizeof(gpuval_probe_module),
-                                          "cudnn", &gpuval::probes::run,
-                                          &gpuval::probes::free_result};
+  static const gpuval_probe_module module{GPUVAL_PROBE_ABI_VERSION,
+                                          sizeof(gpuval_probe_module),
+                                          "cudnn",
+                                          &gpuval::probes::run,
+                                          &gpuval::probes::free_result,
+                                          &gpuval::probes::cudnn_bench_open,
+                                          &gpuval::probes::cudnn_bench_start,
+                                          &gpuval::probes::cudnn_bench_finish,
+                                          &gpuval::probes::cudnn_bench_close};
   return &module;
 }

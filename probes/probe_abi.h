@@ -6,11 +6,13 @@
  * Contract:
  *  - The module exports one symbol, GPUVAL_PROBE_ENTRY_SYMBOL, returning a pointer to a static
  *    gpuval_probe_module. gpuval refuses a module whose abi_version differs from its own or whose
- *    struct_size is smaller than the one it knows.
+ *    struct_size is smaller than GPUVAL_PROBE_MODULE_BASE_SIZE (the first ABI 1 layout).
  *  - run() never throws and never aborts: every failure is reported in the JSON it returns.
  *  - The JSON text is allocated by the module and released with the module's free_result().
- *  - Adding fields at the END of either struct is compatible (struct_size tells); anything else
- *    bumps GPUVAL_PROBE_ABI_VERSION.
+ *  - Adding fields at the END of a struct is compatible (struct_size tells); anything else bumps
+ *    GPUVAL_PROBE_ABI_VERSION. The benchmark functions were added that way: a module has them
+ *    when gpuval_probe_module_has_bench() says so (modules built before them do not, and their
+ *    benchmarks SKIP while their checks still run).
  *
  * Result JSON (ABI version 1):
  *  { "probe": "cublas",
@@ -24,6 +26,31 @@
  *    "error": <error object>   (present when the probe could not run at all) }
  *  error object: {"library": "cuBLAS", "code": 7, "name": "CUBLAS_STATUS_...",
  *                 "description": "...", "call": "...", "where": "file.cpp:42"}
+ *
+ * Benchmarks (bench_open / bench_start / bench_finish / bench_close). The module times its own
+ * library calls with CUDA events, so gpuval needs no handle of the library:
+ *  - bench_open(request, &session) prepares one problem on request->device (allocations, random
+ *    inputs that are never zero, algorithm choice) and returns
+ *      {"probe": "cublas", "op": "gemm", "status": "READY|SKIP|FAIL",
+ *       "reason": "why SKIP (e.g. needs 3.1 GiB of device memory, 1.2 GiB free)",
+ *       "skip": "unsupported|capability|memory" (what kind of SKIP),
+ *       "error": <error object> (FAIL), "library": {...}, "device": {...},
+ *       "problem": {"precision": "bf16", "m": .., "n": .., "k": .., "flop": .., ...},
+ *       "algorithm": {...}, "memory": {"needed_bytes": .., "free_bytes": ..},
+ *       "verification": {"samples": 256, "tolerance": .., "tolerance_reason": ".."}}
+ *    and sets *session only when status is READY (NULL otherwise).
+ *  - bench_start(session, iterations, warmup) enqueues `warmup` untimed calls, then `iterations`
+ *    calls between two CUDA events, and returns at once (0), so the caller can sample clocks
+ *    while the GPU works; non-zero when enqueueing failed (bench_finish then says why).
+ *  - bench_finish(session) waits for that batch, checks a sample of its output against an FP64
+ *    reference and returns
+ *      {"status": "PASS|FAIL", "time_ms": 12.5, "iterations": 20, "verified": true,
+ *       "check": {<case object of run(): tolerance, rel_error, bad_elements, ...>},
+ *       "error": <error object> (when the batch could not run)}
+ *    time_ms covers the `iterations` calls only (event to event).
+ *  - bench_close(session) releases everything; NULL is allowed.
+ *  GPUVAL_PROBE_FLAG_CORRUPT_ONE_ELEMENT in the request corrupts one sampled output element
+ *  before every comparison (for tests that a wrong result is caught).
  */
 #ifndef GPUVAL_PROBES_PROBE_ABI_H
 #define GPUVAL_PROBES_PROBE_ABI_H
@@ -51,6 +78,28 @@ typedef struct gpuval_probe_request {
   uint64_t seed;        /* random inputs: the same seed gives the same inputs */
 } gpuval_probe_request;
 
+/* bench request.op */
+#define GPUVAL_BENCH_OP_GEMM 1u       /* cuBLAS module: C = A^T B ("TN"), cuBLASLt */
+#define GPUVAL_BENCH_OP_CONV2D_FWD 2u /* cuDNN module: convolution forward, NHWC */
+
+typedef struct gpuval_probe_bench_request {
+  uint32_t struct_size;  /* sizeof(gpuval_probe_bench_request) as the caller knows it */
+  int32_t device;        /* CUDA device ordinal */
+  uint32_t op;           /* GPUVAL_BENCH_OP_* */
+  uint32_t flags;        /* GPUVAL_PROBE_FLAG_* */
+  const char* precision; /* GEMM: "fp64", "fp32", "tf32", "fp16", "bf16", "fp8-e4m3";
+                            convolution: "fp16", "bf16" (the module SKIPs others) */
+  /* GEMM: C (M x N) = A^T B with A^T given as K x M and B as K x N, column-major. */
+  int64_t m, n, k;
+  /* Convolution: input N x C x H x W, K filters of C x R x S, zero padding, stride. */
+  int32_t conv_n, conv_c, conv_h, conv_w, conv_k, conv_r, conv_s, conv_pad, conv_stride;
+  uint32_t reserved; /* 0 */
+  uint64_t seed;     /* random inputs: the same seed gives the same inputs */
+} gpuval_probe_bench_request;
+
+/* A prepared benchmark, owned by the module (opaque to gpuval). */
+typedef struct gpuval_probe_bench gpuval_probe_bench;
+
 typedef struct gpuval_probe_module {
   uint32_t abi_version; /* GPUVAL_PROBE_ABI_VERSION the module was built with */
   uint32_t struct_size; /* sizeof(gpuval_probe_module) as the module knows it */
@@ -59,7 +108,27 @@ typedef struct gpuval_probe_module {
    * be allocated. */
   char* (*run)(const gpuval_probe_request* request);
   void (*free_result)(char* result);
+
+  /* ---- added in ABI 1 after the fields above: valid only when gpuval_probe_module_has_bench()
+   * ---- (see "Benchmarks" above; every returned text is released with free_result) */
+  char* (*bench_open)(const gpuval_probe_bench_request* request, gpuval_probe_bench** session);
+  int32_t (*bench_start)(gpuval_probe_bench* session, int32_t iterations, int32_t warmup);
+  char* (*bench_finish)(gpuval_probe_bench* session);
+  void (*bench_close)(gpuval_probe_bench* session);
 } gpuval_probe_module;
+
+/* The size of the first ABI 1 layout (up to free_result): the least gpuval accepts. */
+#define GPUVAL_PROBE_MODULE_BASE_SIZE offsetof(gpuval_probe_module, bench_open)
+/* The size of a module struct that has the benchmark functions. */
+#define GPUVAL_PROBE_MODULE_BENCH_SIZE \
+  (offsetof(gpuval_probe_module, bench_close) + sizeof(void (*)(gpuval_probe_bench*)))
+
+/* Non-zero when `m` has the benchmark functions: its struct_size covers them (read first, so an
+ * older module's shorter struct is never read past its end) and none is NULL. */
+static inline int gpuval_probe_module_has_bench(const gpuval_probe_module* m) {
+  return m != NULL && m->struct_size >= GPUVAL_PROBE_MODULE_BENCH_SIZE && m->bench_open != NULL &&
+         m->bench_start != NULL && m->bench_finish != NULL && m->bench_close != NULL;
+}
 
 typedef const gpuval_probe_module* (*gpuval_probe_entry_fn)(void);
 

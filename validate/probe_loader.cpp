@@ -110,7 +110,7 @@ ProbeLoad load_probe_module(const ProbeModuleSpec& spec, const std::vector<std::
     return out;
   }
   if (module->abi_version != GPUVAL_PROBE_ABI_VERSION ||
-      module->struct_size < sizeof(gpuval_probe_module)) {
+      module->struct_size < GPUVAL_PROBE_MODULE_BASE_SIZE) {
     out.status = ProbeLoadStatus::AbiMismatch;
     out.error = "probe ABI version " + std::to_string(module->abi_version) + " (size " +
                 std::to_string(module->struct_size) + "), gpuval expects " +

@@ -75,6 +75,12 @@ std::string wrong_result_hint(const ProbeModuleSpec& spec) {
 
 std::string sci(double value) { return fmt::format("{:.2e}", value); }
 
+std::string probe_error_text(const json& error) { return error_text(error); }
+std::string probe_wrong_result_text(const json& case_object) {
+  return wrong_result_text(case_object);
+}
+std::string probe_wrong_result_hint(const ProbeModuleSpec& spec) { return wrong_result_hint(spec); }
+
 DeviceOutcome interpret_probe_result(const ProbeModuleSpec& spec, int device,
                                      std::string_view json_text) {
   DeviceOutcome o;

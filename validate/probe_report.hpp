@@ -4,6 +4,8 @@
 // an exception.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "validate/gpu_outcome.hpp"
@@ -16,5 +18,12 @@ DeviceOutcome interpret_probe_result(const ProbeModuleSpec& spec, int device,
 
 // "1.23e-04": short scientific notation for messages.
 std::string sci(double value);
+
+// The texts interpret_probe_result uses, for the module benchmarks (bench/module_bench.cpp):
+// "call failed: NAME (code): description" of an error object; "name wrong: rel error ..., N of M
+// elements off, first at [i]: got g, expected e" of a failed case object; and what to do then.
+std::string probe_error_text(const nlohmann::json& error);
+std::string probe_wrong_result_text(const nlohmann::json& case_object);
+std::string probe_wrong_result_hint(const ProbeModuleSpec& spec);
 
 }  // namespace gpuval

@@ -35,7 +35,7 @@ TEST(Peaks, DramFormulaHoldsForHbm2eAndGddr6x) {
   EXPECT_NEAR(dram_bandwidth_gb_s(10501, 384), 1008.096, 1e-6);  // RTX 4090: 1008 GB/s
 }
 
-TEST(Peaks, H100ComputePeaksFromTableAndMaxClock) {
+TEST(Peaks, H100ComputePeaksUseTheDatasheetTensorClock) {
   const Peaks p = compute_peaks(h100_sxm5());
   ASSERT_TRUE(p.sm_count);
   EXPECT_EQ(*p.sm_count, 132u);
@@ -44,14 +44,55 @@ TEST(Peaks, H100ComputePeaksFromTableAndMaxClock) {
   EXPECT_EQ(p.tensor_rate, "full");
   ASSERT_TRUE(p.dram_gb_s);
   EXPECT_NEAR(*p.dram_gb_s, 3352.32, 1e-6);
-  // 132 SMs x 1.98 GHz x FLOP/clock/SM.
+  // FP64 and FP32: 132 SMs x the max SM clock (1.98 GHz), as the datasheet quotes them.
   EXPECT_NEAR(*p.fp64_tflops, 33.454, 1e-3);         // datasheet 34
   EXPECT_NEAR(*p.fp64_tensor_tflops, 66.908, 1e-3);  // datasheet 67
   EXPECT_NEAR(*p.fp32_tflops, 66.908, 1e-3);         // datasheet 67
-  EXPECT_NEAR(*p.tf32_tflops, 535.265, 1e-3);
-  EXPECT_NEAR(*p.bf16_tflops, 1070.531, 1e-3);
-  EXPECT_NEAR(*p.fp16_tflops, 1070.531, 1e-3);
-  EXPECT_NEAR(*p.fp8_tflops, 2141.061, 1e-3);
+  // Tensor figures: 132 SMs x 1830 MHz, the datasheet's dense figures.
+  EXPECT_EQ(p.tensor_clock_mhz, 1830u);
+  EXPECT_EQ(p.tensor_clock_basis, "datasheet");
+  EXPECT_NEAR(*p.tf32_tflops, 494.715, 1e-3);  // datasheet 494.7 (989 sparse)
+  EXPECT_NEAR(*p.bf16_tflops, 989.430, 1e-3);  // datasheet 989.4
+  EXPECT_NEAR(*p.fp16_tflops, 989.430, 1e-3);  // datasheet 989.4
+  EXPECT_NEAR(*p.fp8_tflops, 1978.860, 1e-3);  // datasheet 1978.9
+  // ... and the same at the max SM clock, kept beside them.
+  EXPECT_NEAR(*p.tf32_tflops_at_max_clock, 535.265, 1e-3);
+  EXPECT_NEAR(*p.bf16_tflops_at_max_clock, 1070.531, 1e-3);
+  EXPECT_NEAR(*p.fp16_tflops_at_max_clock, 1070.531, 1e-3);
+  EXPECT_NEAR(*p.fp8_tflops_at_max_clock, 2141.061, 1e-3);
+}
+
+TEST(Peaks, H200UsesItsDatasheetTensorClockToo) {
+  PeakInputs h200{"NVIDIA H200", 9, 0, 132u, std::nullopt, 1980u, 3201u, 6144u};
+  const Peaks p = compute_peaks(h200);
+  EXPECT_EQ(p.tensor_clock_basis, "datasheet");
+  EXPECT_NEAR(*p.bf16_tflops, 989.4, 0.1);  // H200 datasheet: 989 dense
+  EXPECT_NEAR(*p.fp8_tflops, 1978.9, 0.1);  // 1979
+}
+
+TEST(Peaks, ProductsWithoutADatasheetClockUseTheMaxClock) {
+  // H100 PCIe: no row (another name and 114 SMs): tensor figures at its max SM clock.
+  PeakInputs pcie{"NVIDIA H100 PCIe", 9, 0, 114u, std::nullopt, 1755u, 1593u, 5120u};
+  const Peaks p = compute_peaks(pcie);
+  EXPECT_EQ(p.tensor_clock_basis, "max-clock");
+  EXPECT_EQ(p.tensor_clock_mhz, 1755u);
+  EXPECT_DOUBLE_EQ(*p.bf16_tflops, *p.bf16_tflops_at_max_clock);
+  EXPECT_NEAR(*p.bf16_tflops, 114 * 4096 * 1.755e9 / 1e12, 1e-3);
+
+  // The SM count is part of the match: a cut-down part under the same name gets no row.
+  PeakInputs odd = h100_sxm5();
+  odd.gpu_cores = 128u * 114u;
+  EXPECT_EQ(compute_peaks(odd).tensor_clock_basis, "max-clock");
+  EXPECT_EQ(datasheet_clock("NVIDIA H100 80GB HBM3", 9, 0, 114), nullptr);
+  ASSERT_NE(datasheet_clock("NVIDIA H100 80GB HBM3", 9, 0, 132), nullptr);
+}
+
+TEST(Peaks, DatasheetClockNeverExceedsTheBoardsMaxClock) {
+  PeakInputs capped = h100_sxm5();
+  capped.max_sm_clock_mhz = 1600;  // a board that reports a lower max clock
+  const Peaks p = compute_peaks(capped);
+  EXPECT_EQ(p.tensor_clock_mhz, 1600u);
+  EXPECT_DOUBLE_EQ(*p.bf16_tflops, *p.bf16_tflops_at_max_clock);
 }
 
 TEST(Peaks, TableReproducesDatasheetsAtTheClockNvidiaQuotes) {
@@ -166,6 +207,18 @@ TEST(Peaks, JsonHasEveryFigureWithNullsForMissingOnes) {
   EXPECT_EQ(j["sm_clock_mhz"], 1410);
   EXPECT_TRUE(j["basis"].get<std::string>().find("x 2 (DDR)") != std::string::npos);
   EXPECT_TRUE(j["notes"].is_array());
+  EXPECT_EQ(j["tensor_clock_basis"], "max-clock");
+  EXPECT_EQ(j["tensor_clock_mhz"], 1410);
+  EXPECT_EQ(j["bf16_tflops_at_max_clock"], j["bf16_tflops"]);
+  EXPECT_TRUE(j["fp8_tflops_at_max_clock"].is_null());
+
+  const PeakInputs h100 = h100_sxm5();
+  const nlohmann::json jh = peaks_json(compute_peaks(h100), h100);
+  EXPECT_EQ(jh["tensor_clock_basis"], "datasheet");
+  EXPECT_EQ(jh["tensor_clock_mhz"], 1830);
+  EXPECT_NEAR(jh["bf16_tflops"].get<double>(), 989.430, 1e-3);
+  EXPECT_NEAR(jh["bf16_tflops_at_max_clock"].get<double>(), 1070.531, 1e-3);
+  EXPECT_NE(jh["basis"].get<std::string>().find("datasheet"), std::string::npos);
 }
 
 }  // namespace
