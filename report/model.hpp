@@ -55,8 +55,8 @@ struct MetricRow {
 struct CheckOutcome {
   std::string driver;
   std::size_t runs = 0, pass = 0, warn = 0, fail = 0, skip = 0;  // counts of check results
-  std::size_t runs_failed = 0;               // runs whose verdict is fail
-  std::vector<std::string> failing_checks;   // "id (n runs)", most frequent first
+  std::size_t runs_failed = 0;                                   // runs whose verdict is fail
+  std::vector<std::string> failing_checks;  // "id (n runs)", most frequent first
 };
 
 // One point of a time series: the median over the night's runs (all nodes) in one mode.
@@ -69,10 +69,10 @@ struct TimePoint {
 
 // A chart: one benchmark of one GPU model.
 struct Chart {
-  std::string id;    // benchmark key
+  std::string id;  // benchmark key
   std::string unit;
   bool higher_is_better = true;
-  std::vector<std::string> drivers;      // x axis of the by-driver chart (ordered)
+  std::vector<std::string> drivers;       // x axis of the by-driver chart (ordered)
   std::vector<Cell> by_driver_baremetal;  // indexed like drivers
   std::vector<Cell> by_driver_container;
   std::vector<TimePoint> over_time_baremetal;  // by date
@@ -89,7 +89,7 @@ struct Regression {
   std::string first_date;  // the night it started
   std::string last_date;   // the latest night still regressed (== first_date for one night)
   std::size_t nights = 0;
-  bool ongoing = false;  // the series' latest night is still regressed
+  bool ongoing = false;         // the series' latest night is still regressed
   std::string driver;           // the driver on first_date
   std::string previous_driver;  // the driver the night before ("" when unknown)
   double value = 0;             // the value on first_date
@@ -117,14 +117,15 @@ struct ModelSection {
   std::vector<std::string> drivers;  // ordered by version (numeric components)
   std::vector<std::string> hosts;    // sorted
   std::size_t runs = 0;
-  std::vector<MetricRow> metrics;       // sorted by key
-  std::vector<CheckOutcome> checks;     // indexed like drivers
-  std::vector<Chart> charts;            // key metrics
+  std::vector<MetricRow> metrics;    // sorted by key
+  std::vector<CheckOutcome> checks;  // indexed like drivers
+  std::vector<Chart> charts;         // key metrics
 };
 
 struct Report {
   ReportOptions options;
   std::size_t runs = 0;
+  std::size_t nights = 0;  // distinct dates (YYYY-MM-DD) with at least one run
   std::string first_date, last_date;
   std::vector<BadFile> bad_files;
   std::vector<Outlier> outliers;        // worst first

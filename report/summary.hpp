@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -13,15 +14,19 @@
 
 namespace gpuval::report {
 
+// RunSummary::gpu_model of a run that saw no GPU (no devices): grouped apart, never charted.
+inline constexpr const char* kNoGpu = "no GPU";
+
 struct BenchPoint {
-  std::string key;   // id plus compare::describe_params(device, params): "stream-triad gpu0 bytes=..."
+  std::string
+      key;  // id plus compare::describe_params(device, params): "stream-triad gpu0 bytes=..."
   std::string id;    // "stream-triad"
   std::string unit;  // "GB/s"
   bool higher_is_better = true;
-  std::string status;                       // PASS | WARN | FAIL | SKIP ("" when absent)
-  std::optional<double> median;             // absent for SKIP / unmeasured entries
-  std::optional<double> cv;                 // relative stdev
-  std::optional<double> fraction_of_peak;   // 0..1
+  std::string status;                      // PASS | WARN | FAIL | SKIP ("" when absent)
+  std::optional<double> median;            // absent for SKIP / unmeasured entries
+  std::optional<double> cv;                // relative stdev
+  std::optional<double> fraction_of_peak;  // 0..1
 };
 
 struct CheckPoint {
@@ -31,10 +36,10 @@ struct CheckPoint {
 };
 
 struct RunSummary {
-  std::string path;        // where it was read from
-  std::string run_id;      // run.id
-  std::string host;        // host.hostname
-  std::string gpu_model;   // devices[0].name; "no GPU" when the run saw none
+  std::string path;       // where it was read from
+  std::string run_id;     // run.id
+  std::string host;       // host.hostname
+  std::string gpu_model;  // devices[0].name; "no GPU" when the run saw none
   std::vector<std::string> gpu_uuids;
   std::string driver;      // driver.version; "none" when absent
   std::string mode;        // environment.mode: "baremetal" | "container"
@@ -58,12 +63,19 @@ struct LoadResult {
   std::vector<BadFile> bad;      // sorted by path
 };
 
-// From an already parsed, valid document. Throws DocumentError when required fields are unusable.
+// From an already parsed document, with the loader's rules (report/summary.cpp): throws
+// DocumentError when it is no gpuval.run/1 document or required fields are unusable.
 RunSummary summarize(const nlohmann::json& doc, std::string path);
+
+// Called now and then while loading (on the thread that called load_runs): files read so far of
+// `total`.
+using LoadProgress = std::function<void(std::size_t done, std::size_t total)>;
 
 // Reads files and directories (recursively: every *.json whose "schema" is gpuval.run/1; other
 // JSON files such as host-facts.json or compare output are ignored silently, unreadable or
-// invalid run documents go to `bad`). threads = 0: one per hardware thread.
-LoadResult load_runs(const std::vector<std::filesystem::path>& inputs, unsigned threads = 0);
+// invalid run documents go to `bad`). threads = 0: one per hardware thread. A file named
+// directly is read whatever its extension; a missing input is a bad file.
+LoadResult load_runs(const std::vector<std::filesystem::path>& inputs, unsigned threads = 0,
+                     const LoadProgress& progress = {});
 
 }  // namespace gpuval::report

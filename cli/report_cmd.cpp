@@ -1,0 +1,177 @@
+// `gpuval report PATH...`: one fleet view over many run documents (drivers, modes, nights,
+// nodes) as self-contained HTML and/or Markdown. Informational: exit 0 whenever a report was
+// written, 2 on bad usage, unwritable output or no run documents at all.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "core/atomic_file.hpp"
+#include "core/exit_codes.hpp"
+#include "report/model.hpp"
+#include "report/summary.hpp"
+
+namespace gpuval::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ReportArgs {
+  std::vector<std::string> inputs;
+  std::string html;
+  std::string markdown;
+  report::ReportOptions options;
+  unsigned threads = 0;
+};
+
+constexpr std::size_t kBadFilesOnStderr = 10;
+
+constexpr const char* kFooter =
+    "Reads every *.json under the PATHs (files named directly whatever their name) whose schema\n"
+    "is gpuval.run/1; other JSON (host-facts.json, compare output) is ignored, unreadable or\n"
+    "invalid run documents are listed in the report and skipped. Groups runs by GPU model, driver\n"
+    "and mode; lists fleet outliers first, then regression episodes, then per GPU model the\n"
+    "benchmark medians per driver with the change from the previous driver and the container /\n"
+    "bare-metal ratio, and check outcomes. Without --html or --md the Markdown goes to stdout.\n"
+    "Exit codes: 0 the report was written -- also when it shows regressions or outliers: the\n"
+    "report is informational (gate on `gpuval compare` instead); 2 usage error, unwritable\n"
+    "output or no run document found.";
+
+// Checked before reading thousands of files: a long load must not end in a lost report.
+std::string unwritable_output(const std::string& path, const char* flag) {
+  if (path.empty() || path == "-") return {};
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return fmt::format("{} {}: directory {} does not exist", flag, path, dir.string());
+  }
+  if (fs::is_directory(p, ec)) return fmt::format("{} {}: is a directory", flag, path);
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return fmt::format("{} {}: directory {} is not writable (permissions or read-only file system)",
+                       flag, path, dir.string());
+  }
+  return {};
+}
+
+void report_bad_files(const std::vector<report::BadFile>& bad) {
+  if (bad.empty()) return;
+  std::cerr << fmt::format("gpuval report: skipped {} bad file{} (listed in the report):\n",
+                           bad.size(), bad.size() == 1 ? "" : "s");
+  for (std::size_t i = 0; i < bad.size() && i < kBadFilesOnStderr; ++i) {
+    std::cerr << "  " << bad[i].path << ": " << bad[i].reason << "\n";
+  }
+  if (bad.size() > kBadFilesOnStderr) {
+    std::cerr << fmt::format("  ... and {} more\n", bad.size() - kBadFilesOnStderr);
+  }
+}
+
+// Writes one output: "-" is stdout.
+bool write_output(const std::string& path, const std::string& content, const char* flag) {
+  if (path == "-") {
+    std::cout << content;
+    std::cout.flush();
+    return true;
+  }
+  try {
+    write_file_atomically(path, content);
+  } catch (const WriteError& e) {
+    std::cerr << "gpuval report: " << flag << ": " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
+int run_report(const ReportArgs& args) {
+  for (const auto& [path, flag] :
+       {std::pair{args.html, "--html"}, std::pair{args.markdown, "--md"}}) {
+    if (std::string why = unwritable_output(path, flag); !why.empty()) {
+      std::cerr << "gpuval report: " << why << "\n";
+      return exit_code::kBadInput;
+    }
+  }
+  std::vector<fs::path> inputs(args.inputs.begin(), args.inputs.end());
+  report::LoadProgress progress;
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  if (tty) {
+    progress = [](std::size_t done, std::size_t total) {
+      std::cerr << fmt::format("\rgpuval report: read {}/{} files", done, total) << std::flush;
+    };
+  }
+  report::LoadResult loaded = report::load_runs(inputs, args.threads, progress);
+  if (tty) std::cerr << "\n";
+  report_bad_files(loaded.bad);
+  if (loaded.runs.empty()) {
+    std::string where;
+    for (const std::string& in : args.inputs) where += (where.empty() ? "" : ", ") + in;
+    std::cerr << fmt::format(
+        "gpuval report: no run documents found in {} (looked for *.json files with \"schema\": "
+        "\"gpuval.run/1\"; point it at the directory the nightly runs write to)\n",
+        where);
+    return exit_code::kBadInput;
+  }
+
+  const report::Report rep = report::build_report(loaded.runs, args.options, std::move(loaded.bad));
+  bool ok = true;
+  if (!args.html.empty()) ok &= write_output(args.html, report::render_html(rep), "--html");
+  if (!args.markdown.empty())
+    ok &= write_output(args.markdown, report::render_markdown(rep), "--md");
+  if (args.html.empty() && args.markdown.empty()) {
+    ok &= write_output("-", report::render_markdown(rep), "stdout");
+  }
+  if (!ok) return exit_code::kBadInput;
+  std::size_t ongoing = 0;
+  for (const report::Regression& r : rep.regressions) ongoing += r.ongoing ? 1 : 0;
+  if (!args.html.empty() || !args.markdown.empty()) {
+    std::cerr << fmt::format(
+        "gpuval report: {} runs, {} GPU models: {} regression episodes ({} ongoing), {} fleet "
+        "outliers, {} bad files\n",
+        rep.runs, rep.models.size(), rep.regressions.size(), ongoing, rep.outliers.size(),
+        rep.bad_files.size());
+  }
+  return exit_code::kPass;
+}
+
+}  // namespace
+
+Subcommand add_report(CLI::App& parent) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* sub = parent.add_subcommand(
+      "report",
+      "Report over many run documents: per GPU model and driver, container vs bare metal, "
+      "regressions over nights, fleet outliers (HTML and Markdown)");
+  sub->add_option("PATH", args->inputs, "Run documents, or directories searched recursively")
+      ->required()
+      ->expected(1, -1);
+  sub->add_option("--html", args->html,
+                  "Write the self-contained HTML report to FILE (atomically)");
+  sub->add_option("--md,--markdown", args->markdown,
+                  "Write the Markdown report to FILE (atomically; - for stdout)");
+  sub->add_option("--regression-threshold", args->options.regression_threshold,
+                  "A night is a regression when worse than the median of the previous --window "
+                  "healthy nights by more than this fraction (0.05 = 5 %)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--window", args->options.window,
+                  "Nights in the rolling baseline of each node, mode and benchmark")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 365));
+  sub->add_option("--outlier-threshold", args->options.outlier_threshold,
+                  "A node is a fleet outlier when its median is worse than the median of its GPU "
+                  "model's nodes (same driver and mode, >= 3 nodes) by more than this fraction")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--title", args->options.title, "Title of the report")->capture_default_str();
+  sub->add_option("--threads", args->threads, "Files read in parallel (0: one per CPU)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 256u));
+  sub->footer(kFooter);
+  return {sub, [args] { return run_report(*args); }};
+}
+
+}  // namespace gpuval::cli

@@ -1,0 +1,184 @@
+// load_runs(): find the run documents under the inputs and summarise them on a few threads. Each
+// file is parsed with parse_filtered_json (only what summarize() reads is built); a file that is
+// not valid JSON is parsed again with nlohmann for the exact message.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <tuple>
+#include <variant>
+
+#include "core/run_document.hpp"
+#include "report/json_reader.hpp"
+#include "report/summary.hpp"
+#include "report/summary_internal.hpp"
+
+namespace gpuval::report {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Ignored {};  // valid JSON, but not a run document
+using Outcome = std::variant<Ignored, RunSummary, BadFile>;
+
+// Reads the whole file into `text` (whose capacity is reused from file to file); returns why not
+// ("" when it could).
+std::string read_file(const std::string& path, std::string& text) {
+  text.clear();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::string("cannot open: ") + std::strerror(errno);
+  struct stat st {};
+  std::size_t expected = 0;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) expected = static_cast<std::size_t>(st.st_size);
+  std::string error;
+  std::size_t used = 0;
+  for (;;) {
+    if (text.size() < used + 1) text.resize(std::max(expected + 1, 2 * used + 4096));
+    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = std::string("cannot read: ") + std::strerror(errno);
+      break;
+    }
+    used += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  text.resize(used);
+  return error;
+}
+
+// "[json.exception.parse_error.101] parse error at ..." -> "parse error at ...".
+std::string without_exception_tag(const std::string& what) {
+  if (!what.empty() && what[0] == '[') {
+    if (auto end = what.find("] "); end != std::string::npos) return what.substr(end + 2);
+  }
+  return what;
+}
+
+Outcome read_one(const std::string& path) {
+  thread_local std::string text;
+  if (std::string error = read_file(path, text); !error.empty()) return BadFile{path, error};
+  if (text.empty()) return BadFile{path, "empty file (truncated JSON at byte 0)"};
+  try {
+    TextReading reading = read_run_summary(text, path);
+    if (reading.kind == TextReading::Kind::kNotRunDocument) return Ignored{};
+    return std::move(reading.run);
+  } catch (const DocumentError& e) {
+    return BadFile{path, e.what()};
+  } catch (const JsonSyntaxError& e) {
+    // Not JSON: nlohmann says exactly why.
+    try {
+      [[maybe_unused]] const json doc = json::parse(text);
+    } catch (const json::parse_error& pe) {
+      const bool truncated = pe.byte >= text.size();
+      return BadFile{path,
+                     fmt::format("{} JSON at byte {}: {}", truncated ? "truncated" : "malformed",
+                                 pe.byte, without_exception_tag(pe.what()))};
+    }
+    // nlohmann took it: only nesting deeper than the reader allows gets here.
+    return BadFile{path, fmt::format("JSON nested deeper than {} levels (at byte {})",
+                                     JsonReader::kMaxDepth, e.byte)};
+  }
+}
+
+bool is_json_name(const fs::path& p) { return p.extension() == ".json"; }
+
+// Every file to read, in a stable order, and the inputs that could not be listed.
+std::vector<std::string> collect_files(const std::vector<fs::path>& inputs,
+                                       std::vector<BadFile>& bad) {
+  std::set<std::string> files;
+  for (const fs::path& input : inputs) {
+    std::error_code ec;
+    const fs::file_status st = fs::status(input, ec);
+    if (ec || !fs::exists(st)) {
+      bad.push_back({input.string(), "no such file or directory"});
+      continue;
+    }
+    if (!fs::is_directory(st)) {
+      files.insert(input.lexically_normal().string());
+      continue;
+    }
+    fs::recursive_directory_iterator it(input, ec), end;
+    if (ec) {
+      bad.push_back({input.string(), "cannot list directory: " + ec.message()});
+      continue;
+    }
+    for (; it != end; it.increment(ec)) {
+      if (ec) {
+        bad.push_back({input.string(), "cannot list directory: " + ec.message()});
+        break;
+      }
+      std::error_code type_ec;
+      if (is_json_name(it->path()) && it->is_regular_file(type_ec)) {
+        files.insert(it->path().lexically_normal().string());
+      }
+    }
+  }
+  return {files.begin(), files.end()};
+}
+
+}  // namespace
+
+LoadResult load_runs(const std::vector<fs::path>& inputs, unsigned threads,
+                     const LoadProgress& progress) {
+  LoadResult result;
+  const std::vector<std::string> files = collect_files(inputs, result.bad);
+  std::vector<Outcome> outcomes(files.size());
+
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads =
+      static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, files.size())));
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex mu;
+  std::condition_variable finished;
+  auto work = [&] {
+    for (std::size_t i = next++; i < files.size(); i = next++) {
+      outcomes[i] = read_one(files[i]);
+      if (++done == files.size()) {
+        std::lock_guard lock(mu);
+        finished.notify_all();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+  if (progress) {
+    std::unique_lock lock(mu);
+    while (!finished.wait_for(lock, std::chrono::milliseconds(200),
+                              [&] { return done.load() == files.size(); })) {
+      progress(done.load(), files.size());
+    }
+    lock.unlock();
+    progress(files.size(), files.size());
+  }
+  for (std::thread& t : pool) t.join();
+
+  for (Outcome& o : outcomes) {
+    if (auto* run = std::get_if<RunSummary>(&o)) {
+      result.runs.push_back(std::move(*run));
+    } else if (auto* b = std::get_if<BadFile>(&o)) {
+      result.bad.push_back(std::move(*b));
+    }
+  }
+  std::sort(result.runs.begin(), result.runs.end(), [](const RunSummary& a, const RunSummary& b) {
+    return std::tie(a.started_at, a.path) < std::tie(b.started_at, b.path);
+  });
+  std::sort(result.bad.begin(), result.bad.end(),
+            [](const BadFile& a, const BadFile& b) { return a.path < b.path; });
+  return result;
+}
+
+}  // namespace gpuval::report
