@@ -57,7 +57,7 @@ json build_run_document(const RunRecord& run, const Context& ctx, const Facts& f
                 {"finished_at", run.finished_at},
                 {"duration_s", run.duration_s}};
   if (!ctx.fs.is_real_root()) doc["run"]["sysroot"] = ctx.fs.root().string();
-  doc["host"] = host_info();
+  doc["host"] = host_info(ctx.env.get("GPUVAL_NODE_NAME"));
   doc["environment"] = {{"mode", facts.in_container ? "container" : "baremetal"},
                         {"engine", facts.engine},
                         {"engine_version", facts.engine_version},
@@ -67,12 +67,11 @@ json build_run_document(const RunRecord& run, const Context& ctx, const Facts& f
                         {"device_nodes", facts.gpu_nodes},
                         {"nvidia_env", selected_env(ctx.env)}};
   const std::string drv = driver_version(checks, facts);
-  doc["driver"] = {
-      {"version", drv.empty() ? json(nullptr) : json(drv)},
-      {"cuda_driver_version", facts.cuda && facts.cuda->driver_version > 0
-                                  ? json(facts.cuda->driver_version)
-                                  : json(nullptr)},
-      {"cuda_runtime_version", ctx.cuda_runtime_version}};
+  doc["driver"] = {{"version", drv.empty() ? json(nullptr) : json(drv)},
+                   {"cuda_driver_version", facts.cuda && facts.cuda->driver_version > 0
+                                               ? json(facts.cuda->driver_version)
+                                               : json(nullptr)},
+                   {"cuda_runtime_version", ctx.cuda_runtime_version}};
   doc["devices"] = devices.is_array() ? devices : json::array();
   json jchecks = json::array();
   for (const CheckResult& c : checks) {

@@ -29,21 +29,26 @@ std::string os_pretty_name() {
 }
 }  // namespace
 
-nlohmann::json host_info() {
+nlohmann::json host_info(const std::optional<std::string>& node_name) {
   struct utsname u {};
   ::uname(&u);
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return nlohmann::json{{"hostname", host},
-                        {"kernel", u.release},
-                        {"os", os_pretty_name()},
-                        {"arch", u.machine},
-                        {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)}};
+  nlohmann::json info{{"hostname", host},
+                      {"kernel", u.release},
+                      {"os", os_pretty_name()},
+                      {"arch", u.machine},
+                      {"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)}};
+  if (node_name && !node_name->empty() && *node_name != host) {
+    info["container_hostname"] = host;
+    info["hostname"] = *node_name;
+  }
+  return info;
 }
 
 std::string utc_now_rfc3339() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm {};
+  std::tm tm{};
   ::gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -52,7 +57,7 @@ std::string utc_now_rfc3339() {
 
 std::string new_run_id() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm {};
+  std::tm tm{};
   ::gmtime_r(&t, &tm);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);

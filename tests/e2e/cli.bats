@@ -45,6 +45,20 @@ jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)
   [ "$checks" = "$cases" ]
 }
 
+@test "GPUVAL_NODE_NAME names the node in host.hostname; the container's own name is kept" {
+  GPUVAL_NODE_NAME=node-17.example run "$GPUVAL" validate --json
+  [ "$status" -eq 3 ]
+  echo "$output" > "$TMP/doc.json"
+  $VALIDATE "$TMP/doc.json"
+  [ "$(jq_py "$TMP/doc.json" 'd["host"]["hostname"]')" = "node-17.example" ]
+  [ "$(jq_py "$TMP/doc.json" 'd["host"]["container_hostname"]')" = "$(hostname)" ]
+  # Unset or empty: the machine's own name, no container_hostname.
+  GPUVAL_NODE_NAME= run "$GPUVAL" validate --json
+  echo "$output" > "$TMP/plain.json"
+  [ "$(jq_py "$TMP/plain.json" 'd["host"]["hostname"]')" = "$(hostname)" ]
+  [ "$(jq_py "$TMP/plain.json" '"container_hostname" in d["host"]')" = "False" ]
+}
+
 @test "unwritable --out fails before any work with exit 2 and a clear message" {
   run "$GPUVAL" validate --out /nonexistent-dir/run.json
   [ "$status" -eq 2 ]
