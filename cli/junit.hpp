@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/xml_escape.hpp"
+
 namespace gpuval::cli {
 
 std::string render_junit(const nlohmann::json& doc);
-std::string xml_escape(const std::string& text);
+using gpuval::xml_escape;  // moved to core/ (the nightly JUnit uses it too)
 
 }  // namespace gpuval::cli

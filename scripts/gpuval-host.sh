@@ -21,6 +21,8 @@ Options:
   --full | --quick    benchmark profile passed to `gpuval run` (default: --quick)
   --skip-baremetal    only the container run(s)
   --skip-container    only the bare-metal run
+  --keep-prefix DIR   copy the image's /opt/gpuval to DIR and keep it there (also with
+                      --skip-baremetal): the nightly wrapper runs `gpuval history` from it
   -h, --help          this text
 
 Exit codes: 0 both runs passed and the container is not slower than bare metal;
@@ -39,6 +41,7 @@ results_root="./results/runs"
 profile="--quick"
 do_bare=1
 do_container=1
+keep_prefix=""
 extra=()
 
 while [ $# -gt 0 ]; do
@@ -51,6 +54,7 @@ while [ $# -gt 0 ]; do
     --quick) profile="--quick"; shift ;;
     --skip-baremetal) do_bare=0; shift ;;
     --skip-container) do_container=0; shift ;;
+    --keep-prefix) [ $# -ge 2 ] || die "--keep-prefix needs a value"; keep_prefix="$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     --) shift; extra=("$@"); break ;;
     *) usage >&2; die "unknown option: $1" ;;
@@ -141,13 +145,20 @@ note_rc() {  # keep the most severe exit code: 2 > 1 > 3 > 0 (a failure outranks
 
 # ---- bare metal: the image's own binaries, copied out ---------------------------------------
 bare_doc=""
-if [ "$do_bare" = 1 ]; then
-  prefix="$(mktemp -d)"
-  trap 'rm -rf "$prefix"' EXIT
+if [ "$do_bare" = 1 ] || [ -n "$keep_prefix" ]; then
+  if [ -n "$keep_prefix" ]; then
+    prefix="$keep_prefix"
+    mkdir -p "$prefix"
+  else
+    prefix="$(mktemp -d)"
+    trap 'rm -rf "$prefix"' EXIT
+  fi
   cid="$("$engine" create "$image")"
   "$engine" cp "$cid:/opt/gpuval/." "$prefix/" >/dev/null
   "$engine" rm "$cid" >/dev/null
   [ -x "$prefix/bin/gpuval" ] || die "image $image has no /opt/gpuval/bin/gpuval"
+fi
+if [ "$do_bare" = 1 ]; then
   # The prefix carries every library but the C library and the driver: a host whose glibc is older
   # than the image's cannot start it. Say so instead of reporting a failed run.
   if ! why="$("$prefix/bin/gpuval" --version 2>&1)"; then
@@ -173,7 +184,10 @@ run_container() {  # run_container MODE FLAGS...
   local doc="$run_dir/$engine-$mode.json" rc
   log "container ($mode): $engine run $* $image run $profile"
   set +e
-  "$engine" run --rm "$@" "$image" run "$profile" --json "${extra[@]+"${extra[@]}"}" >"$doc.tmp"
+  # GPUVAL_NODE_NAME: the document names this host, not the container's random hostname, so
+  # the nightly history files both runs under one host (the container's goes to container_hostname).
+  "$engine" run --rm -e GPUVAL_NODE_NAME="$(hostname)" "$@" "$image" run "$profile" --json \
+    "${extra[@]+"${extra[@]}"}" >"$doc.tmp"
   rc=$?
   set -e
   note_rc "$rc"

@@ -90,3 +90,31 @@ CF
   [[ "$output" == *"GLIBC_2.38"* ]]
   [[ "$output" == *"GPUVAL_BASE_OS=ubuntu22.04"* ]]
 }
+
+@test "--keep-prefix keeps the image's gpuval for the nightly wrapper (also without bare metal)" {
+  need_image
+  run "$SCRIPT" --image "$IMAGE" --results "$TMP/r" --gpu-flags gpus --skip-baremetal \
+    --keep-prefix "$TMP/prefix"
+  [ "$status" -eq 3 ]
+  [ -x "$TMP/prefix/bin/gpuval" ]
+  run "$TMP/prefix/bin/gpuval" --version
+  [ "$status" -eq 0 ]
+  [ -z "$(find "$TMP/r" -name baremetal.json)" ]
+}
+
+@test "gpuval-nightly.sh with this host driver and the image's own gpuval: no GPU, exit 3, runs filed" {
+  need_image
+  podman run --rm "$IMAGE" history add --help >/dev/null 2>&1 ||
+    skip "image $IMAGE predates \`gpuval history\`: rebuild it (tests/container/build_image.sh)"
+  # No gpuval on PATH: the nightly must use the binaries gpuval-host.sh copies out of the image.
+  run env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$GPUVAL_SOURCE_DIR/scripts/gpuval-nightly.sh" \
+    --history "$TMP/h" --prom "$TMP/p.prom" --junit "$TMP/j.xml" -- --image "$IMAGE" --gpu-flags gpus
+  echo "$output"
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"--keep-prefix"* ]]
+  [ "$(find "$TMP/h" -name '*.json' | wc -l)" = 2 ]
+  # Both runs are this host's (the container's document names the host, not the container).
+  [ "$(find "$TMP/h" -mindepth 1 -maxdepth 1 -type d | wc -l)" = 1 ]
+  grep -q '^gpuval_nightly_exit_code 3$' "$TMP/p.prom"
+  python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$TMP/j.xml"
+}
