@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/output_check.hpp"
 #include "core/atomic_file.hpp"
 #include "core/exit_codes.hpp"
 #include "history/baseline.hpp"
@@ -54,22 +55,6 @@ constexpr const char* kCheckFooter =
     "Exit codes: 0 ok (also: no baseline yet); 1 a regression, a failed check or a failed run;\n"
     "2 usage error, unusable input, missing history or pinned baseline; 3 no usable GPU tonight\n"
     "(unless something worse). Several documents: the worst, ordered 2 > 1 > 3 > 0.";
-
-std::string unwritable_output(const std::string& path, const char* flag) {
-  if (path.empty()) return {};
-  const fs::path p(path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return fmt::format("{} {}: directory {} does not exist", flag, path, dir.string());
-  }
-  if (fs::is_directory(p, ec)) return fmt::format("{} {}: is a directory", flag, path);
-  if (::access(dir.c_str(), W_OK) != 0) {
-    return fmt::format("{} {}: directory {} is not writable (permissions or read-only file system)",
-                       flag, path, dir.string());
-  }
-  return {};
-}
 
 void report_bad(const char* sub, const std::vector<history::BadInput>& bad) {
   for (const history::BadInput& b : bad) {

@@ -11,6 +11,7 @@
 
 #include "bench/runner.hpp"
 #include "cli/junit.hpp"
+#include "cli/output_check.hpp"
 #include "cli/render_text.hpp"
 #include "cli/run_document_builder.hpp"
 #include "core/atomic_file.hpp"
@@ -26,26 +27,6 @@ namespace gpuval::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Fail before doing any work if an output cannot be written: a long run must not end in a lost
-// result.
-std::string unwritable_output(const std::string& path, const char* flag) {
-  if (path.empty()) return {};
-  const fs::path p(path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return fmt::format("{} {}: directory {} does not exist", flag, path, dir.string());
-  }
-  if (fs::is_directory(p, ec)) return fmt::format("{} {}: is a directory", flag, path);
-  if (::access(dir.c_str(), W_OK) != 0) {
-    return fmt::format(
-        "{} {}: directory {} is not writable (read-only file system or permissions; in a "
-        "container mount a writable volume, e.g. -v ./results:/results:Z)",
-        flag, path, dir.string());
-  }
-  return {};
-}
 
 int cuda_runtime_version() {
   int v = 0;
@@ -66,7 +47,11 @@ int exit_code_of(const Verdict& verdict, const nlohmann::json& benchmarks) {
 
 int run_pipeline(const PipelineOptions& opt) {
   for (const auto& [path, flag] : {std::pair{opt.out, "--out"}, std::pair{opt.junit, "--junit"}}) {
-    if (std::string why = unwritable_output(path, flag); !why.empty()) {
+    if (std::string why = unwritable_output(
+            path, flag,
+            "read-only file system or permissions; in a container mount a writable volume, e.g. "
+            "-v ./results:/results:Z");
+        !why.empty()) {
       std::cerr << "gpuval: " << why << "\n";
       return exit_code::kBadInput;
     }
@@ -103,8 +88,7 @@ int run_pipeline(const PipelineOptions& opt) {
     // run still has one.
     if (!opt.out.empty()) {
       Verdict partial{"interrupted", exit_code::kInterrupted,
-                      "benchmarks did not finish (the run was stopped while benchmarking)", "",
-                      ""};
+                      "benchmarks did not finish (the run was stopped while benchmarking)", "", ""};
       try {
         write_file_atomically(opt.out, dump_run_document(document(benchmarks, partial)));
       } catch (const WriteError& e) {
@@ -147,8 +131,10 @@ int run_pipeline(const PipelineOptions& opt) {
       std::cout << render_info_text(doc, style);
     } else {
       if (opt.benchmarks) std::cout << render_benchmarks_text(doc, style);
-      if (opt.print_checks) std::cout << render_checks_text(doc, style);
-      else std::cout << render_verdict_text(doc, style);
+      if (opt.print_checks)
+        std::cout << render_checks_text(doc, style);
+      else
+        std::cout << render_verdict_text(doc, style);
     }
     if (!opt.out.empty() && rc != exit_code::kBadInput) {
       std::cout << "run document: " << opt.out << "\n";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/output_check.hpp"
 #include "core/atomic_file.hpp"
 #include "core/exit_codes.hpp"
 #include "report/model.hpp"
@@ -41,23 +42,6 @@ constexpr const char* kFooter =
     "Exit codes: 0 the report was written -- also when it shows regressions or outliers: the\n"
     "report is informational (gate on `gpuval compare` instead); 2 usage error, unwritable\n"
     "output or no run document found.";
-
-// Checked before reading thousands of files: a long load must not end in a lost report.
-std::string unwritable_output(const std::string& path, const char* flag) {
-  if (path.empty() || path == "-") return {};
-  const fs::path p(path);
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return fmt::format("{} {}: directory {} does not exist", flag, path, dir.string());
-  }
-  if (fs::is_directory(p, ec)) return fmt::format("{} {}: is a directory", flag, path);
-  if (::access(dir.c_str(), W_OK) != 0) {
-    return fmt::format("{} {}: directory {} is not writable (permissions or read-only file system)",
-                       flag, path, dir.string());
-  }
-  return {};
-}
 
 void report_bad_files(const std::vector<report::BadFile>& bad) {
   if (bad.empty()) return;

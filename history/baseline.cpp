@@ -201,15 +201,22 @@ Baseline select_baseline(const fs::path& root, const RunIdentity& tonight,
 
 json build_reference(const Baseline& b) {
   json ref = b.documents.back().doc;  // environment, checks and verdict of the latest night
-  // Pool samples per benchmark key over every baseline document, keeping the order in which keys
-  // first appear from the newest document back. Entries are referenced, not copied, until the end.
-  struct Pool {
-    const json* entry = nullptr;  // the newest entry that measured (else the newest one)
+  // Per benchmark key, the baseline run whose median is the median of the runs' medians, with its
+  // own repetitions: the level is the median over the nights, and Mann-Whitney compares two sets
+  // of repetitions of one run each, as `gpuval compare` does. (Pooling every night's repetitions
+  // instead diluted the test: three slow nights in a window of seven hid a 15 % drop.) Keys keep
+  // the order in which they first appear from the newest document back.
+  struct Measured {
+    double median = 0;
+    const json* entry = nullptr;
     std::vector<double> samples;
-    std::size_t runs = 0;
+  };
+  struct Candidates {
+    const json* newest = nullptr;  // the newest entry, used as is when no run measured
+    std::vector<Measured> runs;
   };
   std::vector<std::string> order;
-  std::map<std::string, Pool> pools;
+  std::map<std::string, Candidates> by_key;
   for (auto d = b.documents.rbegin(); d != b.documents.rend(); ++d) {
     std::map<std::string, int> seen;
     for (const json& bench : d->doc["benchmarks"]) {
@@ -217,39 +224,40 @@ json build_reference(const Baseline& b) {
       std::string key = bench_key(bench);
       const int n = ++seen[key];
       if (n > 1) key += fmt::format("#{}", n);
-      Pool& pool = pools[key];
-      if (!pool.entry) {
+      Candidates& c = by_key[key];
+      if (!c.newest) {
         order.push_back(key);
-        pool.entry = &bench;
+        c.newest = &bench;
       }
-      std::vector<double> s = usable_samples(bench);
-      if (s.empty()) continue;
-      if (pool.samples.empty()) pool.entry = &bench;
-      pool.samples.insert(pool.samples.end(), s.begin(), s.end());
-      ++pool.runs;
+      std::vector<double> samples = usable_samples(bench);
+      if (samples.empty()) continue;
+      const double median = stats::median(samples);
+      c.runs.push_back(Measured{median, &bench, std::move(samples)});
     }
   }
   json benches = json::array();
   for (const std::string& key : order) {
-    const Pool& pool = pools[key];
-    json entry = *pool.entry;
-    if (!pool.samples.empty()) {
-      const stats::Summary sum = stats::summarize(pool.samples);
-      entry["samples"] = pool.samples;
-      entry["median"] = sum.median;
-      entry["min"] = sum.min;
-      entry["max"] = sum.max;
-      entry["cv"] = sum.cv;
-      const auto peak = entry.find("peak");
-      entry["fraction_of_peak"] =
-          peak != entry.end() && peak->is_number() && peak->get<double>() > 0
-              ? json(sum.median / peak->get<double>())
-              : json();
-      entry["status"] = "PASS";
-      entry["verified"] = true;
-      entry["message"] =
-          fmt::format("baseline: samples of {} run{} pooled", pool.runs, pool.runs == 1 ? "" : "s");
+    Candidates& c = by_key[key];
+    if (c.runs.empty()) {
+      benches.push_back(*c.newest);
+      continue;
     }
+    // Lower middle for an even count; stable, so equal medians keep the newest first.
+    std::stable_sort(c.runs.begin(), c.runs.end(),
+                     [](const Measured& x, const Measured& y) { return x.median < y.median; });
+    const Measured& pick = c.runs[(c.runs.size() - 1) / 2];
+    json entry = *pick.entry;
+    const stats::Summary sum = stats::summarize(pick.samples);
+    entry["samples"] = pick.samples;
+    entry["median"] = sum.median;
+    entry["min"] = sum.min;
+    entry["max"] = sum.max;
+    entry["cv"] = sum.cv;
+    const auto peak = entry.find("peak");
+    entry["fraction_of_peak"] = peak != entry.end() && peak->is_number() && peak->get<double>() > 0
+                                    ? json(sum.median / peak->get<double>())
+                                    : json();
+    entry["message"] = fmt::format("baseline: the median run of {}", c.runs.size());
     benches.push_back(std::move(entry));
   }
   ref["benchmarks"] = std::move(benches);

@@ -8,9 +8,9 @@
 //   pinned    the document pinned for this host, GPU model and mode (`gpuval history pin`).
 //
 // The reference document compare_runs() sees is the most recent baseline document with each
-// benchmark's samples replaced by the pooled samples of all baseline documents (matched by id,
-// device and params like compare): its median is the median over those nights, and the
-// Mann–Whitney test compares tonight's repetitions with all of theirs.
+// benchmark replaced by the one of the baseline run whose median is the median of the runs'
+// medians (matched by id, device and params like compare): the level is the median over those
+// nights, and the Mann–Whitney test compares tonight's repetitions with that run's.
 #pragma once
 
 #include <filesystem>

@@ -88,8 +88,11 @@ Inputs collect_documents(const std::vector<std::string>& args) {
     std::error_code ec;
     if (fs::is_directory(arg, ec)) {
       read_dir(arg, out);
-    } else if (fs::exists(arg, ec)) {
+    } else if (fs::is_regular_file(arg, ec)) {
       read_one(arg, true, out);
+    } else if (fs::exists(arg, ec)) {
+      // A FIFO or device would block the nightly forever.
+      out.bad.push_back({arg, "not a regular file"});
     } else {
       out.bad.push_back({arg, "no such file or folder"});
     }

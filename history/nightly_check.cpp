@@ -53,8 +53,18 @@ void compare_with_baseline(const std::filesystem::path& root, DocumentResult& r,
   for (BaselineDocument& d : r.baseline->documents) d.doc = nullptr;
   if (!r.comparison) return;
   for (const compare::BenchmarkComparison& b : r.comparison->benchmarks) {
-    if (b.verdict == compare::BenchVerdict::kWorse)
+    if (b.verdict == compare::BenchVerdict::kWorse) {
       r.regressions.push_back({bench_name(b), b.reason});
+    } else if (b.n_reference > 0 && b.n_candidate == 0) {
+      // A benchmark the baseline measured and tonight did not (removed, skipped, crashed, a
+      // validate-only document) must not pass the gate: a lost figure is not "nothing worse".
+      r.regressions.push_back(
+          {bench_name(b),
+           b.verdict == compare::BenchVerdict::kRemoved
+               ? std::string("missing tonight; the baseline measured it")
+               : fmt::format("no measurement tonight (the baseline has {} repetitions)",
+                             b.n_reference)});
+    }
   }
 }
 
@@ -66,9 +76,13 @@ std::string plural(std::size_t n, const char* word) {
 std::string headline_of(const DocumentResult& r, bool failed_run) {
   std::vector<std::string> parts;
   if (!r.regressions.empty()) {
+    std::string names;
+    for (std::size_t i = 0; i < r.regressions.size() && i < 3; ++i) {
+      names += (i == 0 ? "" : ", ") + r.regressions[i].benchmark;
+    }
+    if (r.regressions.size() > 3) names += fmt::format(", and {} more", r.regressions.size() - 3);
     parts.push_back(fmt::format("{} worse than the baseline ({})",
-                                plural(r.regressions.size(), "benchmark"),
-                                r.regressions.front().benchmark));
+                                plural(r.regressions.size(), "benchmark"), names));
   }
   if (!r.failed_checks.empty()) {
     parts.push_back(fmt::format("{} ({})", plural(r.failed_checks.size(), "failed check"),

@@ -26,7 +26,10 @@ const char* json_type_name(JsonType t) {
 }
 
 JsonReader::JsonReader(std::string_view text)
-    : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
+    : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {
+  // A UTF-8 byte order mark before the value: nlohmann (history, compare) accepts it too.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") p_ += 3;
+}
 
 void JsonReader::fail() const { throw JsonSyntaxError{offset()}; }
 

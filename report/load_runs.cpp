@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 #include <variant>
 
 #include "core/run_document.hpp"
@@ -107,7 +108,12 @@ std::vector<std::string> collect_files(const std::vector<fs::path>& inputs,
       continue;
     }
     if (!fs::is_directory(st)) {
-      files.insert(input.lexically_normal().string());
+      // A FIFO or device would block or never end: only regular files are read.
+      if (fs::is_regular_file(st)) {
+        files.insert(input.lexically_normal().string());
+      } else {
+        bad.push_back({input.string(), "not a regular file"});
+      }
       continue;
     }
     fs::recursive_directory_iterator it(input, ec), end;
@@ -166,8 +172,21 @@ LoadResult load_runs(const std::vector<fs::path>& inputs, unsigned threads,
   }
   for (std::thread& t : pool) t.join();
 
+  // The same run reached twice (a history and the staging folder it was filed from, a copied
+  // folder) would be counted twice and move every median: the first path wins, the others are
+  // listed.
+  std::unordered_map<std::string, std::string> first_path_of_run;
   for (Outcome& o : outcomes) {
     if (auto* run = std::get_if<RunSummary>(&o)) {
+      if (!run->run_id.empty()) {
+        const auto [it, inserted] = first_path_of_run.emplace(run->run_id, run->path);
+        if (!inserted) {
+          result.bad.push_back(
+              {run->path, fmt::format("duplicate of {} (same run id {}): counted once", it->second,
+                                      run->run_id)});
+          continue;
+        }
+      }
       result.runs.push_back(std::move(*run));
     } else if (auto* b = std::get_if<BadFile>(&o)) {
       result.bad.push_back(std::move(*b));

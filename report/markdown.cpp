@@ -27,8 +27,10 @@ std::string plural(std::size_t n, std::string_view word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
-// A table cell: no pipes or line breaks.
-std::string cell(std::string_view s) {
+// Table cell text: no pipes or line breaks; with `html`, no raw HTML either (a host or model
+// name like "<img src=x>" must read as text, not render). Code spans show entities literally, so
+// they keep < and >.
+std::string escape_cell(std::string_view s, bool html) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
@@ -36,6 +38,10 @@ std::string cell(std::string_view s) {
       out += "\\|";
     } else if (c == '\n' || c == '\r') {
       out += ' ';
+    } else if (html && c == '<') {
+      out += "&lt;";
+    } else if (html && c == '>') {
+      out += "&gt;";
     } else {
       out += c;
     }
@@ -43,10 +49,12 @@ std::string cell(std::string_view s) {
   return out;
 }
 
+std::string cell(std::string_view s) { return escape_cell(s, true); }
+
 // Inline code, unless the text itself holds a backtick.
 std::string code(std::string_view s) {
   if (s.find('`') != std::string_view::npos) return cell(s);
-  return "`" + cell(s) + "`";
+  return "`" + escape_cell(s, false) + "`";
 }
 
 // Three significant figures or so: 3085, 55.1, 2.10, 0.0123.

@@ -69,6 +69,26 @@ write_atomically() {  # write_atomically FILE < content: temp file in the same f
   mv -f "$tmp" "$1"
 }
 
+# Filing failed after history check wrote its outputs: exit code 2 in Prometheus, and an error
+# test case in JUnit.
+mark_filing_error() {  # mark_filing_error MESSAGE
+  if [ -n "$prom" ] && [ -f "$prom" ]; then
+    sed 's/^gpuval_nightly_exit_code .*/gpuval_nightly_exit_code 2/' "$prom" | write_atomically "$prom" || true
+  fi
+  if [ -n "$junit" ] && [ -f "$junit" ]; then
+    python3 - "$junit" "$1" <<'PY' | write_atomically "$junit" || true
+import sys, xml.etree.ElementTree as ET
+tree = ET.parse(sys.argv[1]); root = tree.getroot()
+suite = ET.SubElement(root, "testsuite", name="filing", tests="1", failures="0", errors="1", skipped="0", time="0")
+case = ET.SubElement(suite, "testcase", classname="gpuval.nightly", name="history add", time="0")
+ET.SubElement(case, "error", type="filing", message=sys.argv[2]).text = sys.argv[2]
+for key in ("tests", "errors"):
+    root.set(key, str(int(root.get(key, "0")) + 1))
+sys.stdout.write('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n")
+PY
+  fi
+}
+
 # The nightly itself could not run: monitoring and CI still learn why (and stale series vanish).
 fail_early() {  # fail_early CODE MESSAGE
   local code=$1 msg=$2
@@ -191,7 +211,11 @@ set +e
 "$gpuval" "${check[@]}" "${inputs[@]}"
 rc=$?
 set -e
-# A document that could not be filed is bad input even when it checked fine.
-if [ "$add_rc" != 0 ] && [ "$rc" != 2 ]; then rc=2; fi
+# A document that could not be filed is bad input even when it checked fine; the Prometheus and
+# JUnit files history check wrote must say so too, or monitoring would see a clean night.
+if [ "$add_rc" != 0 ] && [ "$rc" != 2 ]; then
+  rc=2
+  mark_filing_error "history add exit $add_rc: some documents were not filed (see the nightly's log)"
+fi
 log "done (exit $rc)"
 exit "$rc"

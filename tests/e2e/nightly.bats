@@ -322,3 +322,28 @@ SH
     [[ "$nightly_help" == *"$opt"* || "$host_help" == *"$opt"* ]] || { echo "unknown option $opt"; return 1; }
   done < <(sed 's/#.*//' "$dir/gpuval-nightly.service" "$dir/gpuval-nightly.cron" | grep -o -- ' --[a-z-]*' | sort -u)
 }
+
+@test "a document that cannot be filed (same run id, other content): exit 2, and Prometheus and JUnit say 2" {
+  local doc
+  doc="$(find "$NIGHTS/3" -name baremetal.json | head -n1)"
+  mkdir -p "$TMP/in"
+  cp "$doc" "$TMP/in/a.json"
+  python3 - "$doc" "$TMP/in/zz-conflict.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["benchmarks"][0]["median"] = 1.0  # same run id, different content
+json.dump(d, open(sys.argv[2], "w"))
+PY
+  run "$NIGHTLY" --gpuval "$GPUVAL" --history "$TMP/h" --ingest "$TMP/in" \
+    --prom "$TMP/n.prom" --junit "$TMP/n.xml"
+  [ "$status" -eq 2 ] || { echo "$output"; false; }
+  grep -q '^gpuval_nightly_exit_code 2$' "$TMP/n.prom"
+  if command -v promtool >/dev/null; then promtool check metrics <"$TMP/n.prom"; fi
+  python3 - "$TMP/n.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert int(root.get("errors")) >= 1, root.attrib
+errors = [e.get("message") for e in root.iter("error")]
+assert any("not filed" in m for m in errors), errors
+PY
+}

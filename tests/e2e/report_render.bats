@@ -44,7 +44,7 @@ browser() {
   mkdir -p "$home"
   HOME="$home" timeout 120 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu \
     --no-first-run --no-default-browser-check --disable-extensions \
-    --user-data-dir="$BATS_TEST_TMPDIR/browser-profile" --window-size=1400,3000 "$@" \
+    --user-data-dir="$BATS_TEST_TMPDIR/browser-profile" --window-size=1400,6000 "$@" \
     2>>"$ART/chromium.log"
 }
 
@@ -97,7 +97,7 @@ body_attr() {
   grep -q 'class="driver-rule"' "$dom"
 }
 
-@test "chromium: the screenshot is a real 1400x3000 image with the charts' colours" {
+@test "chromium: the screenshot is a real 1400x6000 image (tall enough to reach the first charts) with the charts' colours" {
   need_chromium
   make_report
   local png="$ART/report.png"
@@ -112,7 +112,7 @@ body_attr() {
   [ "$status" -eq 0 ]
   local info="$output"
   [ "$(json_get "$info" 'd["width"]')" -eq 1400 ]
-  [ "$(json_get "$info" 'd["height"]')" -eq 3000 ]
+  [ "$(json_get "$info" 'd["height"]')" -eq 6000 ]
   # Not one flat colour: text, tables and antialiased lines give hundreds of colours.
   [ "$(json_get "$info" 'd["colours"]')" -ge 100 ]
   # Bars of the first charts are painted in the series colours (bare metal, container).

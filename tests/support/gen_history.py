@@ -112,6 +112,10 @@ def main():
 
     with open(TEMPLATE) as f:
         template = json.load(f)
+    known_checks = {c["id"] for c in template["checks"]}
+    for _, check, _ in fails:
+        if check not in known_checks:
+            sys.exit(f"gen_history: --fail-check: unknown check {check!r} (known: {', '.join(sorted(known_checks))})")
     start = dt.datetime.strptime(a.start, "%Y-%m-%d").replace(hour=2, tzinfo=dt.timezone.utc)
     modes = a.modes.split(",")
     os.makedirs(a.out, exist_ok=True)

@@ -110,7 +110,7 @@ TEST(Baseline, SpansDriverVersionsAndSkipsFailedNights) {
       << "failed and GPU-less nights neither count nor fill the window";
 }
 
-TEST(Baseline, ARerunOnOneNightIsPooledWithinThatNight) {
+TEST(Baseline, ARerunOnOneNightStaysWithinThatNight) {
   gpuval::testing::FixtureTree tree;
   file(tree.root(), {.night = 1});
   file(tree.root(), {.night = 1, .minute = 40});
@@ -162,7 +162,7 @@ TEST(Baseline, APinOfAnotherModelIsRefused) {
   }
 }
 
-TEST(Baseline, ReferencePoolsTheSamplesOfEveryBaselineRun) {
+TEST(Baseline, ReferenceIsTheMedianRunWithItsOwnSamples) {
   gpuval::testing::FixtureTree tree;
   file(tree.root(), {.night = 0, .triad = 3000});
   file(tree.root(), {.night = 1, .triad = 3100});
@@ -172,12 +172,26 @@ TEST(Baseline, ReferencePoolsTheSamplesOfEveryBaselineRun) {
   ASSERT_EQ(ref["benchmarks"].size(), 2u);
   const json& triad = ref["benchmarks"][0];
   EXPECT_EQ(triad["id"], "stream-triad");
-  EXPECT_EQ(triad["samples"].size(), 15u);
+  EXPECT_EQ(triad["samples"].size(), 5u) << "one run's repetitions, not a pool";
   EXPECT_DOUBLE_EQ(triad["median"].get<double>(), 3050.0);
   EXPECT_NEAR(triad["fraction_of_peak"].get<double>(), 3050.0 / 3352.3, 1e-12);
-  EXPECT_EQ(ref["benchmarks"][1]["samples"].size(), 15u);
+  EXPECT_EQ(triad["message"], "baseline: the median run of 3");
   EXPECT_EQ(ref["run"]["id"], "baseline median:7");
   EXPECT_EQ(ref["driver"], make_doc({.night = 2})["driver"]) << "environment of the latest night";
+}
+
+TEST(Baseline, ThreeSlowNightsOfSevenDoNotMoveTheReference) {
+  // The window after a regression: 4 nights at 3000, 3 at 2550 (-15 %). The median run is still
+  // at 3000, so tonight's 2550 stays a regression until 4 of 7 nights are slow.
+  gpuval::testing::FixtureTree tree;
+  for (int night = 0; night < 7; ++night) {
+    file(tree.root(), {.night = night, .triad = night < 4 ? 3000.0 : 2550.0});
+  }
+  const Baseline b = select_baseline(tree.root(), identify(make_doc({.night = 7})), median(7));
+  EXPECT_DOUBLE_EQ(build_reference(b)["benchmarks"][0]["median"].get<double>(), 3000.0);
+  file(tree.root(), {.night = 7, .triad = 2550.0});
+  const Baseline later = select_baseline(tree.root(), identify(make_doc({.night = 8})), median(7));
+  EXPECT_DOUBLE_EQ(build_reference(later)["benchmarks"][0]["median"].get<double>(), 2550.0);
 }
 
 TEST(Baseline, SkippedEntriesDoNotPoolAndUnreadableDocumentsAreSkippedWithAWarning) {

@@ -40,6 +40,17 @@ class NightlyCheck : public ::testing::Test {
     }
     return check_documents(tree_.root(), std::move(docs), std::move(bad), options, 1793000000);
   }
+  // One hand-edited document of tonight.
+  NightlyResult check_json(const json& doc) {
+    InputDocument d;
+    d.path = "tonight/edited.json";
+    d.doc = doc;
+    d.text = doc.dump();
+    d.id = identify(doc);
+    std::vector<InputDocument> docs;
+    docs.push_back(std::move(d));
+    return check_documents(tree_.root(), std::move(docs), {}, {}, 1793000000);
+  }
   gpuval::testing::FixtureTree tree_;
 };
 
@@ -170,6 +181,35 @@ TEST_F(NightlyCheck, MarkdownListsEachDocumentAndTheRegression) {
       << md;
   EXPECT_NE(md.find("**Regression** `stream-triad gpu0 bytes=805306368`"), std::string::npos);
   EXPECT_NE(md.find("<details>"), std::string::npos);
+}
+
+TEST_F(NightlyCheck, ABenchmarkMissingTonightIsARegression) {
+  json doc = make_doc({.night = 7});
+  doc["benchmarks"].erase(0);  // stream-triad: gone (a crashed stage, a validate-only run)
+  const NightlyResult r = check_json(doc);
+  EXPECT_EQ(r.exit_code, exit_code::kFailed);
+  ASSERT_EQ(r.documents[0].regressions.size(), 1u);
+  EXPECT_EQ(r.documents[0].regressions[0].benchmark.rfind("stream-triad", 0), 0u);
+  EXPECT_NE(r.documents[0].regressions[0].reason.find("missing tonight"), std::string::npos);
+}
+
+TEST_F(NightlyCheck, NoBenchmarksAtAllTonightIsARegressionOfEach) {
+  json doc = make_doc({.night = 7});
+  doc["benchmarks"] = json::array();
+  const NightlyResult r = check_json(doc);
+  EXPECT_EQ(r.exit_code, exit_code::kFailed);
+  EXPECT_EQ(r.documents[0].regressions.size(), 2u);
+  EXPECT_NE(r.documents[0].headline.find("2 benchmarks worse than the baseline"), std::string::npos)
+      << r.documents[0].headline;
+}
+
+TEST_F(NightlyCheck, ABenchmarkWithoutRepetitionsTonightIsARegression) {
+  json doc = make_doc({.night = 7});
+  doc["benchmarks"][0]["samples"] = json::array();  // a median but nothing to test it with
+  const NightlyResult r = check_json(doc);
+  EXPECT_EQ(r.exit_code, exit_code::kFailed);
+  ASSERT_EQ(r.documents[0].regressions.size(), 1u);
+  EXPECT_NE(r.documents[0].regressions[0].reason.find("no measurement tonight"), std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // summarize() on hand-built run documents, and load_runs() on temporary directories.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <string>
 
@@ -346,6 +347,35 @@ TEST_F(LoadRuns, SameFileThroughTwoInputsIsReadOnce) {
   EXPECT_EQ(load_runs({tree.root() / "runs", path("/runs/a.json")}).runs.size(), 1u);
 }
 
+TEST_F(LoadRuns, TheSameRunInTwoFoldersIsCountedOnceAndTheCopyListed) {
+  write_doc("/history/a.json", run_doc("node-1"));
+  write_doc("/staging/copy.json", run_doc("node-1"));  // same run id, another place
+  const LoadResult r = load_runs({tree.root() / "history", tree.root() / "staging"});
+  ASSERT_EQ(r.runs.size(), 1u);
+  EXPECT_EQ(r.runs[0].path, path("/history/a.json").string());
+  const BadFile* b = bad(r, "/staging/copy.json");
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(b->reason.find("duplicate of " + path("/history/a.json").string()), std::string::npos)
+      << b->reason;
+}
+
+TEST_F(LoadRuns, AByteOrderMarkIsAccepted) {
+  write("/runs/bom.json", "\xEF\xBB\xBF" + run_doc().dump());
+  const LoadResult r = load_runs({tree.root() / "runs"});
+  EXPECT_TRUE(r.bad.empty()) << (r.bad.empty() ? "" : r.bad[0].reason);
+  EXPECT_EQ(r.runs.size(), 1u);
+}
+
+TEST_F(LoadRuns, AFifoNamedDirectlyIsABadFileNotAHang) {
+  const fs::path fifo = path("/fifo.json");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const LoadResult r = load_runs({fifo});
+  EXPECT_TRUE(r.runs.empty());
+  const BadFile* b = bad(r, "/fifo.json");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->reason, "not a regular file");
+}
+
 TEST_F(LoadRuns, EmptyDirectoryGivesNothing) {
   tree.mkdir("/empty");
   const LoadResult r = load_runs({tree.root() / "empty"});
@@ -362,9 +392,10 @@ TEST_F(LoadRuns, MissingInputIsABadFile) {
 
 TEST_F(LoadRuns, SameResultOnOneOrManyThreadsAndProgressEndsAtTheTotal) {
   for (int i = 0; i < 40; ++i) {
-    write_doc("/runs/r" + std::to_string(i) + ".json",
-              run_doc("node-" + std::to_string(i % 5),
-                      "2026-10-" + std::to_string(10 + i % 20) + "T02:00:00Z"));
+    json doc = run_doc("node-" + std::to_string(i % 5),
+                       "2026-10-" + std::to_string(10 + i % 20) + "T02:00:00Z");
+    doc["run"]["id"] = "run-" + std::to_string(i);  // distinct runs (duplicates count once)
+    write_doc("/runs/r" + std::to_string(i) + ".json", doc);
   }
   write("/runs/bad.json", "{");
   const LoadResult one = load_runs({tree.root() / "runs"}, 1);
