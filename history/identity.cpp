@@ -121,8 +121,20 @@ RunIdentity identify(const json& doc) {
     id.gpu_model = devices.is_array() && !devices.empty() ? "unknown GPU" : "no GPU";
   id.driver = string_field(field(doc, "driver"), "version");
   if (id.driver.empty()) id.driver = "none";
+  // The two enums the history files and gates by: anything else is a document the schema (and
+  // `gpuval report`) rejects, not a run to file under a guessed mode or gate as "not failed".
+  const std::string mode = string_field(field(doc, "environment"), "mode");
+  if (mode != "container" && mode != "baremetal") {
+    throw DocumentError(
+        fmt::format("environment.mode \"{}\" is neither \"container\" nor \"baremetal\"", mode));
+  }
   id.mode = mode_of(doc);
   id.verdict = string_field(field(doc, "verdict"), "status");
+  if (id.verdict != "pass" && id.verdict != "fail" && id.verdict != "no-gpu" &&
+      id.verdict != "interrupted") {
+    throw DocumentError(fmt::format(
+        "verdict.status \"{}\" is not one of pass, fail, no-gpu, interrupted", id.verdict));
+  }
   id.verdict_summary = string_field(field(doc, "verdict"), "summary");
   return id;
 }

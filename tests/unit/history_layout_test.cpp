@@ -101,6 +101,22 @@ TEST(HistoryLayout, ModeNamesEngineAndInjection) {
   EXPECT_EQ(identify(make_doc({})).mode, "baremetal");
 }
 
+TEST(HistoryLayout, ModeAndVerdictOutsideTheSchemaAreRefused) {
+  json doc = make_doc({});
+  doc["environment"]["mode"] = "vm";
+  try {
+    identify(doc);
+    FAIL() << "expected DocumentError";
+  } catch (const DocumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("environment.mode \"vm\""), std::string::npos);
+  }
+  doc = make_doc({});
+  doc["verdict"]["status"] = "weird";
+  EXPECT_THROW(identify(doc), DocumentError);
+  doc["verdict"]["status"] = "interrupted";
+  EXPECT_EQ(identify(doc).verdict, "interrupted");
+}
+
 TEST(HistoryFiling, FilingTheSameRunTwiceIsANoOp) {
   gpuval::testing::FixtureTree tree;
   const json doc = make_doc({});
