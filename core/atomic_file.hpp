@@ -1,5 +1,7 @@
 // Atomic file output: write to a temporary file in the same directory, fsync, rename over the
 // target. A reader never sees a partial file, and an interrupted run leaves the old file (or none).
+// A target that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written into
+// instead, never replaced.
 #pragma once
 
 #include <filesystem>

@@ -62,6 +62,11 @@ xml_text() {
 }
 
 write_atomically() {  # write_atomically FILE < content: temp file in the same folder + rename
+  # /dev/null, a FIFO: written into, never replaced (mv would replace the device node itself).
+  if [ -e "$1" ] && [ ! -f "$1" ] && [ ! -d "$1" ]; then
+    cat >"$1"
+    return
+  fi
   local tmp
   tmp="$(mktemp "$(dirname "$1")/.$(basename "$1").tmp.XXXXXX")"
   cat >"$tmp"

@@ -59,6 +59,12 @@ jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)
   [ "$(jq_py "$TMP/plain.json" '"container_hostname" in d["host"]')" = "False" ]
 }
 
+@test "--out /dev/null and --junit /dev/null write into the device, never replace it" {
+  run "$GPUVAL" validate --out /dev/null --junit /dev/null --no-color
+  [ "$status" -eq 3 ]
+  [ -c /dev/null ]
+}
+
 @test "unwritable --out fails before any work with exit 2 and a clear message" {
   run "$GPUVAL" validate --out /nonexistent-dir/run.json
   [ "$status" -eq 2 ]

@@ -347,3 +347,12 @@ errors = [e.get("message") for e in root.iter("error")]
 assert any("not filed" in m for m in errors), errors
 PY
 }
+
+@test "--prom and --junit to a device (/dev/null) write into it and leave it a device" {
+  mkdir -p "$TMP/in"
+  cp "$(find "$NIGHTS/2" -name baremetal.json | head -n1)" "$TMP/in/"
+  run "$NIGHTLY" --gpuval "$GPUVAL" --history "$TMP/h" --ingest "$TMP/in" \
+    --prom /dev/null --junit /dev/null
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ -c /dev/null ]
+}

@@ -1,10 +1,12 @@
 #include "core/atomic_file.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/fixture_tree.hpp"
 
@@ -53,6 +55,29 @@ TEST(AtomicFile, ReadOnlyDirectoryKeepsOldFile) {
   EXPECT_THROW(write_file_atomically(target, "new"), WriteError);
   fs::permissions(tree.root(), fs::perms::owner_all);
   EXPECT_EQ(slurp(target), "old");
+}
+
+TEST(AtomicFile, DevNullIsWrittenIntoNeverReplaced) {
+  // Renaming over it would turn /dev/null into a regular file for the whole machine (as root).
+  write_file_atomically("/dev/null", "{\"a\": 1}\n");
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "/dev/null is no longer a character device";
+}
+
+TEST(AtomicFile, AFifoGetsTheContentAndStaysAFifo) {
+  testing::FixtureTree tree;
+  const fs::path fifo = tree.root() / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string got;
+  std::thread reader([&] { got = slurp(fifo); });
+  write_file_atomically(fifo, "through the pipe");
+  reader.join();
+  EXPECT_EQ(got, "through the pipe");
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(tree.root())) ++entries;
+  EXPECT_EQ(entries, 1) << "no temporary beside the FIFO";
 }
 
 }  // namespace
