@@ -254,7 +254,7 @@ Subcommand add_history(CLI::App& parent) {
   CLI::App* pin =
       sub->add_subcommand("pin", "Pin a run as the baseline of its host, GPU model and mode");
   add_history_option(pin, *args);
-  pin->add_option("DOC", args->inputs, "The run document to pin")->required();
+  pin->add_option("DOC", args->inputs, "The run document to pin")->required()->expected(1);
   pin->add_flag("--force", args->force, "Pin even a run whose verdict is not pass");
   pin->footer(
       "The pin is a copy of the document (replaced atomically by a later pin); remove the file\n"

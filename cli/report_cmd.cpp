@@ -112,11 +112,13 @@ int run_report(const ReportArgs& args) {
   std::size_t ongoing = 0;
   for (const report::Regression& r : rep.regressions) ongoing += r.ongoing ? 1 : 0;
   if (!args.html.empty() || !args.markdown.empty()) {
+    const auto n = [](std::size_t count, std::string_view word) {
+      return fmt::format("{} {}{}", count, word, count == 1 ? "" : "s");
+    };
     std::cerr << fmt::format(
-        "gpuval report: {} runs, {} GPU models: {} regression episodes ({} ongoing), {} fleet "
-        "outliers, {} bad files\n",
-        rep.runs, rep.models.size(), rep.regressions.size(), ongoing, rep.outliers.size(),
-        rep.bad_files.size());
+        "gpuval report: {}, {}: {} ({} ongoing), {}, {}\n", n(rep.runs, "run"),
+        n(rep.models.size(), "GPU model"), n(rep.regressions.size(), "regression episode"), ongoing,
+        n(rep.outliers.size(), "fleet outlier"), n(rep.bad_files.size(), "bad file"));
   }
   return exit_code::kPass;
 }

@@ -356,3 +356,11 @@ PY
   [ "$status" -eq 0 ] || { echo "$output"; false; }
   [ -c /dev/null ]
 }
+
+@test "history pin takes exactly one document: two is a usage error naming DOC" {
+  run "$GPUVAL" history pin --history "$TMP/h" a.json b.json
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"DOC"* ]]
+  run "$GPUVAL" history pin --help
+  [[ "$output" != *"DOC TEXT ..."* ]]
+}
