@@ -47,25 +47,21 @@ void write_into_special_file(const std::filesystem::path& path, std::string_view
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-    write_into_special_file(path, content);
-    return;
-  }
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
+std::filesystem::path write_durable_temporary(const std::filesystem::path& target,
+                                              std::string_view content) {
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) {
-    throw WriteError(fmt::format("cannot write {}: {} (is the directory writable?)", path.string(),
-                                 std::strerror(errno)));
+    throw WriteError(fmt::format("cannot write {}: {} (is the directory writable?)",
+                                 target.string(), std::strerror(errno)));
   }
   auto fail = [&](const char* what) {
     const int err = errno;
     ::close(fd);
     ::unlink(tmpl.c_str());
     throw WriteError(
-        fmt::format("cannot write {}: {} failed: {}", path.string(), what, std::strerror(err)));
+        fmt::format("cannot write {}: {} failed: {}", target.string(), what, std::strerror(err)));
   };
   if (!write_all(fd, content)) fail("write");
   if (::fchmod(fd, 0644) != 0) fail("chmod");
@@ -74,11 +70,21 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     const int err = errno;
     ::unlink(tmpl.c_str());
     throw WriteError(
-        fmt::format("cannot write {}: close failed: {}", path.string(), std::strerror(err)));
+        fmt::format("cannot write {}: close failed: {}", target.string(), std::strerror(err)));
   }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+  return tmpl;
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    write_into_special_file(path, content);
+    return;
+  }
+  const std::filesystem::path tmp = write_durable_temporary(path, content);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
-    ::unlink(tmpl.c_str());
+    ::unlink(tmp.c_str());
     throw WriteError(
         fmt::format("cannot write {}: rename failed: {}", path.string(), std::strerror(err)));
   }

@@ -109,36 +109,12 @@ fs::path pin_path(const fs::path& root, const RunIdentity& id) {
 bool publish_new_file(const fs::path& path, std::string_view content,
                       const std::function<void()>& before_publish) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::string tmp = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) {
-    throw FilingError(fmt::format("cannot write {}: {} (is the history writable?)", path.string(),
-                                  std::strerror(errno)));
+  fs::path tmp;
+  try {
+    tmp = write_durable_temporary(path, content);
+  } catch (const WriteError& e) {
+    throw FilingError(e.what());
   }
-  auto fail = [&](const char* what, int err) {
-    ::unlink(tmp.c_str());
-    throw FilingError(
-        fmt::format("cannot write {}: {} failed: {}", path.string(), what, std::strerror(err)));
-  };
-  const char* p = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      fail("write", err);
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    fail("fsync", err);
-  }
-  if (::close(fd) != 0) fail("close", errno);
   if (before_publish) before_publish();
   // link() fails with EEXIST instead of replacing: the first writer of a name wins.
   if (::link(tmp.c_str(), path.c_str()) != 0) {
