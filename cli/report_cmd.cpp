@@ -14,6 +14,7 @@
 #include "cli/output_check.hpp"
 #include "core/atomic_file.hpp"
 #include "core/exit_codes.hpp"
+#include "core/plural.hpp"
 #include "report/model.hpp"
 #include "report/summary.hpp"
 
@@ -112,13 +113,11 @@ int run_report(const ReportArgs& args) {
   std::size_t ongoing = 0;
   for (const report::Regression& r : rep.regressions) ongoing += r.ongoing ? 1 : 0;
   if (!args.html.empty() || !args.markdown.empty()) {
-    const auto n = [](std::size_t count, std::string_view word) {
-      return fmt::format("{} {}{}", count, word, count == 1 ? "" : "s");
-    };
-    std::cerr << fmt::format(
-        "gpuval report: {}, {}: {} ({} ongoing), {}, {}\n", n(rep.runs, "run"),
-        n(rep.models.size(), "GPU model"), n(rep.regressions.size(), "regression episode"), ongoing,
-        n(rep.outliers.size(), "fleet outlier"), n(rep.bad_files.size(), "bad file"));
+    std::cerr << fmt::format("gpuval report: {}, {}: {} ({} ongoing), {}, {}\n",
+                             plural(rep.runs, "run"), plural(rep.models.size(), "GPU model"),
+                             plural(rep.regressions.size(), "regression episode"), ongoing,
+                             plural(rep.outliers.size(), "fleet outlier"),
+                             plural(rep.bad_files.size(), "bad file"));
   }
   return exit_code::kPass;
 }

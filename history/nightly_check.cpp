@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/exit_codes.hpp"
+#include "core/plural.hpp"
 #include "core/run_document.hpp"
 
 namespace gpuval::history {
@@ -66,10 +67,6 @@ void compare_with_baseline(const std::filesystem::path& root, DocumentResult& r,
                              b.n_reference)});
     }
   }
-}
-
-std::string plural(std::size_t n, const char* word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
 // "REGRESSION: 1 benchmark worse than the baseline (stream-triad ...)", "OK: ...", ...

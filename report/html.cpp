@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/plural.hpp"
 #include "report/html_escape.hpp"
 #include "report/model.hpp"
 #include "report/svg.hpp"
@@ -98,10 +99,6 @@ constexpr const char* kRenderCheck = R"js(
 )js";
 
 std::string esc(const std::string& s) { return html_escape(s); }
-
-std::string plural(std::size_t n, const char* word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
 
 std::string mode_text(const std::string& mode) { return mode == "baremetal" ? "bare metal" : mode; }
 

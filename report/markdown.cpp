@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/plural.hpp"
 #include "report/aggregate_internal.hpp"
 #include "report/model.hpp"
 
@@ -22,10 +23,6 @@ constexpr std::size_t kMaxRegressionRows = 30;
 constexpr std::size_t kMaxDriverColumns = 4;
 constexpr std::size_t kMaxBadFiles = 50;
 constexpr std::size_t kMaxHostsNamed = 8;
-
-std::string plural(std::size_t n, std::string_view word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
 
 // Table cell text: no pipes or line breaks; with `html`, no raw HTML either (a host or model
 // name like "<img src=x>" must read as text, not render). Code spans show entities literally, so

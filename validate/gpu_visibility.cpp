@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/plural.hpp"
 #include "validate/checks.hpp"
 #include "validate/device_list.hpp"
 #include "validate/findings.hpp"
@@ -19,10 +20,6 @@ namespace gpuval::checks {
 namespace {
 
 using nlohmann::json;
-
-std::string plural(std::size_t n, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", n, n == 1 ? one : many);
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "core/plural.hpp"
 #include "validate/checks.hpp"
 #include "validate/findings.hpp"
 #include "validate/nvml_advice.hpp"
@@ -18,10 +19,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kId = "nvml";
-
-std::string plural(std::size_t n, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", n, n == 1 ? one : many);
-}
 
 std::string joined(const std::vector<std::string>& items, std::string_view sep = ", ") {
   std::string out;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/plural.hpp"
 #include "validate/checks.hpp"
 #include "validate/device_list.hpp"
 #include "validate/gpu_request_hint.hpp"
@@ -15,10 +16,6 @@ namespace {
 
 constexpr const char* kNvidiaId = "nvidia-visible-devices";
 constexpr const char* kCudaId = "cuda-visible-devices";
-
-std::string plural(std::size_t n, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", n, n == 1 ? one : many);
-}
 
 std::string quoted_list(const std::vector<std::string>& items) {
   std::string out;
