@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <optional>
 #include <string>
 
 #include "bench/entry.hpp"
@@ -11,11 +12,13 @@
 
 namespace gpuval::bench {
 
-// The SM clock and clocks-event reasons of `device` now, as the repetition's counters.
-inline void sample_clock(benchmark::State& st, const NvmlSession* nvml, int device) {
-  if (nvml == nullptr) return;
-  // NVML and CUDA enumerate in the same (PCI bus) order unless CUDA_DEVICE_ORDER says otherwise.
-  const NvmlSession::ClockSample s = nvml->clock_sample(static_cast<unsigned>(device));
+// The SM clock and clocks-event reasons of the NVML board `nvml_index` now, as the repetition's
+// counters. The index is the CUDA device's board matched by PCI bus id (BenchSpec::nvml_index),
+// never the CUDA ordinal: CUDA_VISIBLE_DEVICES, CUDA_DEVICE_ORDER and MIG renumber CUDA's devices.
+inline void sample_clock(benchmark::State& st, const NvmlSession* nvml,
+                         std::optional<unsigned> nvml_index) {
+  if (nvml == nullptr || !nvml_index) return;
+  const NvmlSession::ClockSample s = nvml->clock_sample(*nvml_index);
   if (s.sm_clock_mhz) st.counters[kCounterSmClock] = static_cast<double>(*s.sm_clock_mhz);
   if (s.reasons) st.counters[kCounterClockReasons] = static_cast<double>(*s.reasons);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,9 @@
 namespace gpuval::bench {
 
 // Which theoretical peak a figure is a fraction of.
-enum class PeakKind { None, Dram, PcieLink, Fp64, Fp32, Tf32, Fp16, Bf16, Fp8 };
+// PcieLinkBothWays: the link's one-direction rate twice (PCIe is full duplex), for figures that
+// count bytes of both directions.
+enum class PeakKind { None, Dram, PcieLink, PcieLinkBothWays, Fp64, Fp32, Tf32, Fp16, Bf16, Fp8 };
 
 enum class BenchKind {
   StreamCopy,
@@ -43,7 +46,10 @@ const char* precision_name(GemmPrecision precision);
 struct BenchSpec {
   std::string id;  // "stream-triad", "gemm-bf16"
   BenchKind kind = BenchKind::StreamCopy;
-  int device = 0;
+  int device = 0;  // CUDA ordinal
+  // The NVML board of `device` (bound by PCI bus id, core/device_inventory.hpp): where its clock
+  // samples come from. Empty: no clock samples.
+  std::optional<unsigned> nvml_index;
   nlohmann::json params = nlohmann::json::object();  // identity with id and device
   std::string unit;                                  // "GB/s", "TFLOP/s", "us"
   bool higher_is_better = true;
@@ -60,15 +66,23 @@ struct BenchSpec {
   int min_cc = 0;  // lowest compute capability (major*10+minor) it runs on
   int iterations = 1;
   int repetitions = 1;
+  // Latencies: device or host time one repetition aims at; the launches per iteration are
+  // calibrated to it once per benchmark (bench/gpu_benchmarks.cpp).
+  double repetition_budget_s = 0;
+  // A figure below this fraction of its peak turns a PASS into a WARN (0: no floor). Only where
+  // the peak is what a healthy device reaches most of: the pinned host-link copies.
+  double min_fraction_of_peak = 0;
 };
 
 struct ProfileSizes {
   std::size_t stream_elements;  // doubles per STREAM array
   std::size_t copy_bytes;       // D2D and host-link buffer size
   int repetitions;              // Google Benchmark repetitions
-  int bandwidth_iterations;     // iterations per repetition, bandwidth benchmarks
+  int bandwidth_iterations;     // iterations per repetition: STREAM, D2D and P2P
+  int link_iterations;          // iterations per repetition: host-link copies
   int gemm_iterations;          // GEMM and convolution calls per repetition
-  int latency_iterations;
+  int latency_iterations;       // timed batches per repetition (launches calibrated per batch)
+  double latency_budget_s;      // time one latency repetition aims at
 };
 
 // "quick" (default) or "full" (>= 9 repetitions, larger buffers).

@@ -4,45 +4,82 @@
 #include <cuda_runtime_api.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "bench/bench_state.hpp"
 #include "bench/event_timing.hpp"
+#include "bench/host_memory.hpp"
 #include "bench/module_bench.hpp"
 #include "bench/p2p_benchmark.hpp"
 #include "core/cuda_raii.hpp"
+#include "kernels/byte_pattern.cuh"
 #include "kernels/latency.cuh"
 #include "kernels/stream.cuh"
 
 namespace gpuval::bench {
 
-// STREAM arrays a, b, c of `n` doubles (also the D2D and host-link buffers), allocated on first
-// use so a profile that runs nothing allocates nothing.
+// STREAM arrays a, b, c of `n` doubles (also the D2D and host-link device buffers), allocated on
+// first use so a profile that runs nothing allocates nothing, plus the mismatch counters of the
+// device-side verification.
 struct DeviceResources {
   int device = 0;
   std::size_t n = 0;
   int blocks = 0;
   cuda::DeviceBuffer<double> a, b, c, partials, result;
+  cuda::DeviceBuffer<unsigned long long> counters;  // {mismatches, first index}
+};
+
+// Host buffers of the host-link benchmarks: a source holding the byte pattern and a destination
+// poisoned before each verified copy. Allocated and filled once per benchmark family (pinned:
+// h2d, d2h and bidir share them; pageable: h2d and d2h), never per repetition.
+struct HostBuffers {
+  int device = -1;
+  std::size_t bytes = 0;
+  bool pinned = false;
+  cuda::PinnedBuffer<unsigned char> pinned_src, pinned_dst;
+  std::unique_ptr<unsigned char[]> pageable_src, pageable_dst;
+  unsigned char* src() { return pinned ? pinned_src.get() : pageable_src.get(); }
+  unsigned char* dst() { return pinned ? pinned_dst.get() : pageable_dst.get(); }
+};
+
+// Per registered benchmark: launches per timed iteration of a latency benchmark, calibrated on
+// its first repetition (0 until then).
+struct LatencyPlan {
+  long long batch = 0;
 };
 
 namespace {
 
 constexpr double kScalar = 0.4;
-constexpr int kLaunchBatch = 100;  // empty kernels per timed batch (launch latency)
+constexpr long long kMinLaunchBatch = 100;
+constexpr long long kMaxLaunchBatch = 1'000'000;
+constexpr long long kMinRoundTripBatch = 10;
+constexpr long long kMaxRoundTripBatch = 100'000;
 // Random inputs of the module benchmarks: fixed, so runs compare like with like (+ device).
 constexpr std::uint64_t kModuleSeed = 0x67707576616cull;  // "gpuval"
+constexpr const char* kMemoryHint =
+    "free device memory (other processes: nvidia-smi) or use --quick";
+constexpr const char* kCopyFailHint =
+    "run `gpuval validate` (memory check); look at ECC and PCIe errors (nvidia-smi -q -d "
+    "ECC,PCI; dmesg for Xid)";
+
+bool is_stream_kind(BenchKind k) {
+  return k == BenchKind::StreamCopy || k == BenchKind::StreamScale || k == BenchKind::StreamAdd ||
+         k == BenchKind::StreamTriad || k == BenchKind::StreamDot;
+}
 
 // The resources for `spec`, allocating them when missing; throws CudaError (e.g. out of memory)
 // or std::runtime_error when the buffers cannot fit in free memory.
 DeviceResources& resources_for(std::shared_ptr<DeviceResources>& res, const BenchSpec& spec) {
   // STREAM specs count doubles; the copy specs count bytes of the same buffers.
-  const bool is_stream = spec.kind == BenchKind::StreamCopy ||
-                         spec.kind == BenchKind::StreamScale || spec.kind == BenchKind::StreamAdd ||
-                         spec.kind == BenchKind::StreamTriad || spec.kind == BenchKind::StreamDot;
-  const std::size_t n = is_stream ? spec.elements : (spec.elements + 7) / sizeof(double);
+  const std::size_t n =
+      is_stream_kind(spec.kind) ? spec.elements : (spec.elements + 15) / 16 * 2;  // 16 B units
   if (res && res->device == spec.device && res->n >= n) return *res;
   res.reset();  // free the old buffers before sizing new ones
   cuda::DeviceScope scope(spec.device);
@@ -63,22 +100,24 @@ DeviceResources& resources_for(std::shared_ptr<DeviceResources>& res, const Benc
   r->c = cuda::DeviceBuffer<double>(n);
   r->partials = cuda::DeviceBuffer<double>(static_cast<std::size_t>(r->blocks));
   r->result = cuda::DeviceBuffer<double>(1);
+  r->counters = cuda::DeviceBuffer<unsigned long long>(2);
   res = std::move(r);
   return *res;
 }
 
-// Relative difference within `tol` for every element; the first bad one in `message`.
-template <typename Expected>
-bool verify_all(const std::vector<double>& got, Expected&& expected, double tol,
-                std::string& message) {
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    const double want = expected(i);
-    if (!(std::fabs(got[i] - want) <= tol * std::fabs(want))) {
-      message = fmt::format("element {} is {} (expected {})", i, got[i], want);
-      return false;
-    }
-  }
-  return true;
+// The mismatch counters after `count` (a launch of a counting kernel on `stream`): {bad, first}.
+template <typename Count>
+std::array<unsigned long long, 2> count_mismatches(DeviceResources& r, cudaStream_t stream,
+                                                   Count&& count) {
+  const std::array<unsigned long long, 2> initial{0ull, ~0ull};
+  std::array<unsigned long long, 2> got{};
+  GPUVAL_CUDA_CHECK(cudaMemcpyAsync(r.counters.get(), initial.data(), sizeof initial,
+                                    cudaMemcpyHostToDevice, stream));
+  GPUVAL_CUDA_CHECK(count());
+  GPUVAL_CUDA_CHECK(
+      cudaMemcpyAsync(got.data(), r.counters.get(), sizeof got, cudaMemcpyDeviceToHost, stream));
+  GPUVAL_CUDA_CHECK(cudaStreamSynchronize(stream));
+  return got;
 }
 
 void run_stream(benchmark::State& st, const BenchSpec& spec, DeviceResources& r,
@@ -89,9 +128,18 @@ void run_stream(benchmark::State& st, const BenchSpec& spec, DeviceResources& r,
   double* a = r.a.get();
   double* b = r.b.get();
   double* c = r.c.get();
-  // Inputs for every op: a, b from the index pattern, c = a; then the op under test.
+  // Inputs for every op, on the timed stream: a, b from the index pattern, c = a.
   GPUVAL_CUDA_CHECK(kernels::launch_stream_init(a, b, n, r.blocks, stream.get()));
   GPUVAL_CUDA_CHECK(kernels::launch_stream_copy(a, c, n, r.blocks, stream.get()));
+  // The array the op writes (dot: its result), poisoned (NaN) before the timed calls of a
+  // verified repetition.
+  double* written = spec.kind == BenchKind::StreamCopy    ? c
+                    : spec.kind == BenchKind::StreamScale ? b
+                    : spec.kind == BenchKind::StreamAdd   ? c
+                    : spec.kind == BenchKind::StreamTriad ? a
+                                                          : r.result.get();
+  const std::size_t written_count = spec.kind == BenchKind::StreamDot ? 1 : n;
+  const bool verify = !outcome.verified && outcome.status.empty();
   auto launch = [&] {
     switch (spec.kind) {
       case BenchKind::StreamCopy:
@@ -113,195 +161,284 @@ void run_stream(benchmark::State& st, const BenchSpec& spec, DeviceResources& r,
         break;
     }
   };
-  event_timed(st, stream.get(), nvml, spec.device, 1.0, launch);
+  auto poison = [&] {
+    if (!verify) return;
+    GPUVAL_CUDA_CHECK(cudaMemsetAsync(written, 0xFF, written_count * sizeof(double), stream.get()));
+    if (spec.kind == BenchKind::StreamDot) {
+      GPUVAL_CUDA_CHECK(cudaMemsetAsync(r.partials.get(), 0xFF,
+                                        static_cast<std::size_t>(r.blocks) * sizeof(double),
+                                        stream.get()));
+    }
+  };
+  event_timed(st, stream.get(), nvml, spec.nvml_index, 1.0, launch, poison);
   stream.synchronize();
-  if (outcome.verified || !outcome.status.empty()) return;
-  using kernels::stream_init_a;
-  using kernels::stream_init_b;
+  if (!verify) return;
   std::string message;
-  bool ok = false;
-  switch (spec.kind) {
-    case BenchKind::StreamCopy:
-      ok = verify_all(
-          r.c.download(), [](std::size_t i) { return stream_init_a(i); }, 0, message);
-      break;
-    case BenchKind::StreamScale:
-      ok = verify_all(
-          r.b.download(), [](std::size_t i) { return kScalar * stream_init_a(i); }, 1e-15, message);
-      break;
-    case BenchKind::StreamAdd:
-      ok = verify_all(
-          r.c.download(), [](std::size_t i) { return stream_init_a(i) + stream_init_b(i); }, 1e-15,
-          message);
-      break;
-    case BenchKind::StreamTriad:
-      ok = verify_all(
-          r.a.download(),
-          [](std::size_t i) { return stream_init_b(i) + kScalar * stream_init_a(i); }, 1e-14,
-          message);
-      break;
-    default: {
-      long double want = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        want += static_cast<long double>(stream_init_a(i)) * stream_init_b(i);
-      }
-      const double got = r.result.download().at(0);
-      const double w = static_cast<double>(want);
-      ok = std::fabs(got - w) <= 1e-10 * std::fabs(w);
-      if (!ok) message = fmt::format("dot is {} (expected {})", got, w);
+  if (spec.kind == BenchKind::StreamDot) {
+    long double want = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      want += static_cast<long double>(kernels::stream_init_a(i)) * kernels::stream_init_b(i);
+    }
+    double got = 0;
+    GPUVAL_CUDA_CHECK(
+        cudaMemcpyAsync(&got, r.result.get(), sizeof got, cudaMemcpyDeviceToHost, stream.get()));
+    stream.synchronize();
+    const double w = static_cast<double>(want);
+    // Tree sums of n positive terms err ~ log2(n) ulps; 1e-10 relative is far above that.
+    if (!(std::fabs(got - w) <= 1e-10 * std::fabs(w))) {
+      message = fmt::format("dot is {} (expected {})", got, w);
+    }
+  } else {
+    const kernels::StreamResult op =
+        spec.kind == BenchKind::StreamCopy    ? kernels::StreamResult::Copy
+        : spec.kind == BenchKind::StreamScale ? kernels::StreamResult::Scale
+        : spec.kind == BenchKind::StreamAdd   ? kernels::StreamResult::Add
+                                              : kernels::StreamResult::Triad;
+    // Copy is exact; scale and add round once, triad once or twice (FMA or not): 1e-15 covers
+    // both orders, anything else is a wrong value.
+    const double tolerance = op == kernels::StreamResult::Copy ? 0.0 : 1e-15;
+    const auto bad = count_mismatches(r, stream.get(), [&] {
+      return kernels::launch_stream_check(op, kScalar, written, n, tolerance, r.counters.get(),
+                                          stream.get());
+    });
+    if (bad[0] != 0) {
+      double got = 0;
+      GPUVAL_CUDA_CHECK(cudaMemcpyAsync(&got, written + bad[1], sizeof got, cudaMemcpyDeviceToHost,
+                                        stream.get()));
+      stream.synchronize();
+      message = fmt::format("{} of {} elements wrong, first at {}: {} (expected {})", bad[0], n,
+                            bad[1], got, kernels::stream_expected(op, kScalar, bad[1]));
     }
   }
-  outcome.verified = ok;
-  if (!ok) {
+  outcome.verified = message.empty();
+  if (!outcome.verified) {
     record_failure(st, outcome, "FAIL", "wrong result: " + message,
                    "run `gpuval validate` (memory check) and look at ECC errors "
                    "(nvidia-smi -q -d ECC)");
   }
 }
 
-// A host buffer of `bytes`, pinned or pageable, filled with a non-zero byte pattern.
-struct HostBuffer {
-  cuda::PinnedBuffer<unsigned char> pinned;
-  std::vector<unsigned char> pageable;
-  unsigned char* data() { return pinned.get() != nullptr ? pinned.get() : pageable.data(); }
-};
+// One period of the host copy of the byte pattern (byte_pattern(i) depends on i mod 256).
+std::array<unsigned char, 256> pattern_period(unsigned char salt) {
+  std::array<unsigned char, 256> p{};
+  for (std::size_t i = 0; i < p.size(); ++i) p[i] = kernels::byte_pattern(i, salt);
+  return p;
+}
 
-unsigned char pattern_byte(std::size_t i) { return static_cast<unsigned char>(0x5A ^ (i * 131)); }
-
-HostBuffer make_host(std::size_t bytes, bool pinned) {
-  HostBuffer h;
-  if (pinned) {
-    h.pinned = cuda::PinnedBuffer<unsigned char>(bytes);
-  } else {
-    h.pageable.resize(bytes);
+void fill_host(unsigned char* bytes, std::size_t count, unsigned char salt) {
+  const auto period = pattern_period(salt);
+  for (std::size_t at = 0; at < count; at += period.size()) {
+    std::memcpy(bytes + at, period.data(), std::min(period.size(), count - at));
   }
-  unsigned char* p = h.data();
-  for (std::size_t i = 0; i < bytes; ++i) p[i] = pattern_byte(i);
-  return h;
+}
+
+// Index of the first byte that is not the pattern, or `count`.
+std::size_t first_host_mismatch(const unsigned char* bytes, std::size_t count) {
+  const auto period = pattern_period(kernels::kPatternSalt);
+  for (std::size_t at = 0; at < count; at += period.size()) {
+    const std::size_t n = std::min(period.size(), count - at);
+    if (std::memcmp(bytes + at, period.data(), n) != 0) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (bytes[at + i] != period[i]) return at + i;
+      }
+    }
+  }
+  return count;
+}
+
+bool is_pinned_kind(BenchKind k) {
+  return k == BenchKind::H2DPinned || k == BenchKind::D2HPinned || k == BenchKind::BidirPinned;
+}
+
+// The host buffers for `spec`, allocated and pattern-filled when the cached ones do not fit.
+// Throws CudaError when pinned memory cannot be allocated.
+HostBuffers& host_for(std::shared_ptr<HostBuffers>& cache, const BenchSpec& spec) {
+  const bool pinned = is_pinned_kind(spec.kind);
+  const std::size_t bytes = spec.elements;
+  if (cache && cache->device == spec.device && cache->pinned == pinned && cache->bytes >= bytes) {
+    return *cache;
+  }
+  cache.reset();  // one family's buffers at a time
+  auto h = std::make_shared<HostBuffers>();
+  h->device = spec.device;
+  h->bytes = bytes;
+  h->pinned = pinned;
+  if (pinned) {
+    h->pinned_src = cuda::PinnedBuffer<unsigned char>(bytes);
+    h->pinned_dst = cuda::PinnedBuffer<unsigned char>(bytes);
+  } else {
+    h->pageable_src = std::make_unique_for_overwrite<unsigned char[]>(bytes);
+    h->pageable_dst = std::make_unique_for_overwrite<unsigned char[]>(bytes);
+  }
+  fill_host(h->src(), bytes, kernels::kPatternSalt);
+  cache = std::move(h);
+  return *cache;
 }
 
 void run_copy(benchmark::State& st, const BenchSpec& spec, DeviceResources& r,
-              const NvmlSession* nvml, Outcome& outcome) {
+              std::shared_ptr<HostBuffers>& host_cache, const NvmlSession* nvml, const Facts& facts,
+              Outcome& outcome) {
   cuda::DeviceScope scope(spec.device);
   cuda::Stream stream;
   const std::size_t bytes = spec.elements;
-  const bool pinned = spec.kind != BenchKind::H2DPageable && spec.kind != BenchKind::D2HPageable;
-  HostBuffer host;
+  HostBuffers* host = nullptr;
   if (spec.kind != BenchKind::MemcpyD2D) {
     try {
-      host = make_host(bytes, pinned);
+      host = &host_for(host_cache, spec);
     } catch (const CudaError& e) {
-      record_failure(
-          st, outcome, "WARN",
-          fmt::format("pinned host allocation of {} MiB failed: {}", bytes >> 20, e.what()),
-          "raise the locked-memory limit: podman/docker run --ulimit memlock=-1:-1 "
-          "(and check `ulimit -l` and the cgroup memory limit)");
+      host_cache.reset();
+      const PinnedFailure f =
+          pinned_allocation_failure(bytes, e.what(), read_host_memory(Sysroot("/"), facts));
+      record_failure(st, outcome, "WARN", f.message, f.hint);
       return;
     }
   }
-  // Device source holds the host pattern so every direction can be checked byte for byte.
-  unsigned char* dev_a = reinterpret_cast<unsigned char*>(r.a.get());
-  unsigned char* dev_c = reinterpret_cast<unsigned char*>(r.c.get());
-  {
-    std::vector<unsigned char> pattern(bytes);
-    for (std::size_t i = 0; i < bytes; ++i) pattern[i] = pattern_byte(i);
-    GPUVAL_CUDA_CHECK(cudaMemcpy(dev_a, pattern.data(), bytes, cudaMemcpyHostToDevice));
-  }
-  GPUVAL_CUDA_CHECK(cudaMemset(dev_c, 0xFF, bytes));
+  unsigned char* dev_src = reinterpret_cast<unsigned char*>(r.a.get());
+  unsigned char* dev_dst = reinterpret_cast<unsigned char*>(r.c.get());
+  // The device source holds the pattern, on the timed stream (ordered before the copies).
+  GPUVAL_CUDA_CHECK(
+      kernels::launch_fill_byte_pattern(dev_src, bytes, kernels::kPatternSalt, stream.get()));
+  const bool verify = !outcome.verified && outcome.status.empty();
+  const bool to_device = spec.kind == BenchKind::MemcpyD2D || spec.kind == BenchKind::H2DPinned ||
+                         spec.kind == BenchKind::H2DPageable || spec.kind == BenchKind::BidirPinned;
+  const bool to_host = spec.kind == BenchKind::D2HPinned || spec.kind == BenchKind::D2HPageable ||
+                       spec.kind == BenchKind::BidirPinned;
   cuda::Stream second;
   cuda::Event fork, join;
-  std::vector<unsigned char> back_host;  // D2H destination for the bidirectional copy
-  cuda::PinnedBuffer<unsigned char> back;
-  if (spec.kind == BenchKind::BidirPinned) back = cuda::PinnedBuffer<unsigned char>(bytes);
   auto launch = [&] {
     switch (spec.kind) {
       case BenchKind::MemcpyD2D:
         GPUVAL_CUDA_CHECK(
-            cudaMemcpyAsync(dev_c, dev_a, bytes, cudaMemcpyDeviceToDevice, stream.get()));
+            cudaMemcpyAsync(dev_dst, dev_src, bytes, cudaMemcpyDeviceToDevice, stream.get()));
         break;
       case BenchKind::H2DPinned:
       case BenchKind::H2DPageable:
         GPUVAL_CUDA_CHECK(
-            cudaMemcpyAsync(dev_c, host.data(), bytes, cudaMemcpyHostToDevice, stream.get()));
+            cudaMemcpyAsync(dev_dst, host->src(), bytes, cudaMemcpyHostToDevice, stream.get()));
         break;
       case BenchKind::D2HPinned:
       case BenchKind::D2HPageable:
         GPUVAL_CUDA_CHECK(
-            cudaMemcpyAsync(host.data(), dev_a, bytes, cudaMemcpyDeviceToHost, stream.get()));
+            cudaMemcpyAsync(host->dst(), dev_src, bytes, cudaMemcpyDeviceToHost, stream.get()));
         break;
       default:  // bidirectional: H2D on `stream`, D2H on `second`, joined back into `stream`
         fork.record(stream.get());
         GPUVAL_CUDA_CHECK(cudaStreamWaitEvent(second.get(), fork.get(), 0));
         GPUVAL_CUDA_CHECK(
-            cudaMemcpyAsync(dev_c, host.data(), bytes, cudaMemcpyHostToDevice, stream.get()));
+            cudaMemcpyAsync(dev_dst, host->src(), bytes, cudaMemcpyHostToDevice, stream.get()));
         GPUVAL_CUDA_CHECK(
-            cudaMemcpyAsync(back.get(), dev_a, bytes, cudaMemcpyDeviceToHost, second.get()));
+            cudaMemcpyAsync(host->dst(), dev_src, bytes, cudaMemcpyDeviceToHost, second.get()));
         join.record(second.get());
         GPUVAL_CUDA_CHECK(cudaStreamWaitEvent(stream.get(), join.get(), 0));
         break;
     }
   };
-  event_timed(st, stream.get(), nvml, spec.device, 1.0, launch);
+  // Destinations poisoned with the complement of the pattern (every bit of every byte differs)
+  // after the warm-up: a byte the timed copies did not write fails the check.
+  auto poison = [&] {
+    if (!verify) return;
+    if (to_device) {
+      GPUVAL_CUDA_CHECK(
+          kernels::launch_fill_byte_pattern(dev_dst, bytes, kernels::kPoisonSalt, stream.get()));
+    }
+    if (to_host) fill_host(host->dst(), bytes, kernels::kPoisonSalt);  // no copy in flight
+  };
+  event_timed(st, stream.get(), nvml, spec.nvml_index, 1.0, launch, poison);
   stream.synchronize();
-  if (outcome.verified || !outcome.status.empty()) return;
-  // Check what the timed copy wrote, byte for byte.
-  std::vector<unsigned char> got;
-  if (spec.kind == BenchKind::D2HPinned || spec.kind == BenchKind::D2HPageable) {
-    got.assign(host.data(), host.data() + bytes);
-  } else {
-    got.resize(bytes);
-    GPUVAL_CUDA_CHECK(cudaMemcpy(got.data(), dev_c, bytes, cudaMemcpyDeviceToHost));
-  }
-  std::size_t bad = bytes;
-  for (std::size_t i = 0; i < bytes; ++i) {
-    if (got[i] != pattern_byte(i)) {
-      bad = i;
-      break;
+  second.synchronize();
+  if (!verify) return;
+  std::string message;
+  if (to_device) {
+    const auto bad = count_mismatches(r, stream.get(), [&] {
+      return kernels::launch_count_byte_mismatches(dev_dst, bytes, kernels::kPatternSalt,
+                                                   r.counters.get(), stream.get());
+    });
+    if (bad[0] != 0) {
+      message = fmt::format("{} of {} bytes copied to the device are wrong, first at byte {}",
+                            bad[0], bytes, bad[1]);
     }
   }
-  if (bad == bytes && spec.kind == BenchKind::BidirPinned) {
-    for (std::size_t i = 0; i < bytes; ++i) {
-      if (back[i] != pattern_byte(i)) {
-        bad = i;
-        break;
-      }
+  if (message.empty() && to_host) {
+    if (const std::size_t at = first_host_mismatch(host->dst(), bytes); at != bytes) {
+      message = fmt::format("bytes copied to the host differ from the device's from byte {}", at);
     }
   }
-  outcome.verified = bad == bytes;
-  if (!outcome.verified) {
-    record_failure(st, outcome, "FAIL", fmt::format("copied data differs at byte {}", bad),
-                   "run `gpuval validate` (memory check); look at ECC and PCIe errors");
-  }
+  outcome.verified = message.empty();
+  if (!outcome.verified) record_failure(st, outcome, "FAIL", message, kCopyFailHint);
 }
 
-void run_latency(benchmark::State& st, const BenchSpec& spec, const NvmlSession* nvml,
-                 Outcome& outcome) {
-  cuda::DeviceScope scope(spec.device);
+long long clamp_batch(double target_s, double per_call_s, long long lo, long long hi) {
+  if (!(per_call_s > 0)) return lo;
+  const double want = std::round(target_s / per_call_s);
+  return static_cast<long long>(std::clamp(want, static_cast<double>(lo), static_cast<double>(hi)));
+}
+
+// Launch latency: each timed iteration is a batch of back-to-back empty launches between two
+// events, the batch sized once so a repetition takes about spec.repetition_budget_s.
+void run_launch_latency(benchmark::State& st, const BenchSpec& spec, LatencyPlan& plan,
+                        const NvmlSession* nvml, Outcome& outcome) {
   cuda::Stream stream;
-  if (spec.kind == BenchKind::LaunchLatency) {
-    auto batch = [&] {
-      for (int i = 0; i < kLaunchBatch; ++i) GPUVAL_CUDA_CHECK(kernels::launch_empty(stream.get()));
-    };
-    event_timed(st, stream.get(), nvml, spec.device, kLaunchBatch, batch);
-  } else {
-    GPUVAL_CUDA_CHECK(kernels::launch_empty(stream.get()));
+  auto launches = [&](long long count) {
+    for (long long i = 0; i < count; ++i) GPUVAL_CUDA_CHECK(kernels::launch_empty(stream.get()));
+  };
+  if (plan.batch == 0) {
+    launches(kMinLaunchBatch);  // warm-up: module load, first launches
     stream.synchronize();
-    for (auto _ : st) {
-      const auto t0 = std::chrono::steady_clock::now();
+    cuda::Event start, stop;
+    start.record(stream.get());
+    launches(kMinLaunchBatch);
+    stop.record(stream.get());
+    stop.synchronize();
+    const double per_launch = stop.elapsed_ms_since(start) / 1e3 / kMinLaunchBatch;
+    plan.batch = clamp_batch(spec.repetition_budget_s / static_cast<double>(st.max_iterations),
+                             per_launch, kMinLaunchBatch, kMaxLaunchBatch);
+    outcome.details["launches_per_iteration"] = plan.batch;
+    outcome.details["calibration_us_per_launch"] = per_launch * 1e6;
+  }
+  event_timed(st, stream.get(), nvml, spec.nvml_index, static_cast<double>(plan.batch),
+              [&] { launches(plan.batch); });
+}
+
+// Round trip: launch + stream synchronize, timed on the host, in batches sized like the
+// launch-latency ones.
+void run_roundtrip_latency(benchmark::State& st, const BenchSpec& spec, LatencyPlan& plan,
+                           const NvmlSession* nvml, Outcome& outcome) {
+  cuda::Stream stream;
+  auto roundtrips = [&](long long count) {
+    for (long long i = 0; i < count; ++i) {
       GPUVAL_CUDA_CHECK(kernels::launch_empty(stream.get()));
       stream.synchronize();
-      st.SetIterationTime(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
-    sample_clock(st, nvml, spec.device);
+  };
+  using clock = std::chrono::steady_clock;
+  roundtrips(kMinRoundTripBatch);  // warm-up
+  if (plan.batch == 0) {
+    const auto t0 = clock::now();
+    roundtrips(kMinRoundTripBatch);
+    const double per = std::chrono::duration<double>(clock::now() - t0).count() /
+                       static_cast<double>(kMinRoundTripBatch);
+    plan.batch = clamp_batch(spec.repetition_budget_s / static_cast<double>(st.max_iterations), per,
+                             kMinRoundTripBatch, kMaxRoundTripBatch);
+    outcome.details["roundtrips_per_iteration"] = plan.batch;
+    outcome.details["calibration_us_per_roundtrip"] = per * 1e6;
   }
-  outcome.verified = true;  // nothing to check: the launches' errors are checked
+  const benchmark::IterationCount mid = st.max_iterations / 2;
+  benchmark::IterationCount i = 0;
+  for (auto _ : st) {
+    const auto t0 = clock::now();
+    roundtrips(plan.batch);
+    st.SetIterationTime(std::chrono::duration<double>(clock::now() - t0).count() /
+                        static_cast<double>(plan.batch));
+    if (i++ == mid) sample_clock(st, nvml, spec.nvml_index);
+  }
 }
 
 }  // namespace
 
-GpuBenchmarks::GpuBenchmarks(const NvmlSession* nvml, std::vector<std::string> probe_dirs)
+GpuBenchmarks::GpuBenchmarks(const NvmlSession* nvml, const Facts& facts,
+                             std::vector<std::string> probe_dirs)
     : nvml_(nvml),
+      facts_(facts),
       probe_dirs_(std::move(probe_dirs)),
       modules_(std::make_shared<ModuleBenchCache>()) {}
 GpuBenchmarks::~GpuBenchmarks() = default;
@@ -320,16 +457,18 @@ std::optional<Outcome> GpuBenchmarks::add(const BenchSpec& spec, const std::stri
                                           std::shared_ptr<Outcome> outcome, bool set_repetitions) {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || spec.device >= count) {
-    return Outcome{"SKIP", false, "device not visible to the CUDA runtime", ""};
+    return Outcome{"SKIP", false, "device not visible to the CUDA runtime", "", {}};
   }
   int major = 0, minor = 0;
   (void)cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, spec.device);
   (void)cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, spec.device);
   if (major * 10 + minor < spec.min_cc) {
-    return Outcome{"SKIP", false,
+    return Outcome{"SKIP",
+                   false,
                    fmt::format("needs compute capability {}.{} (device has {}.{})",
                                spec.min_cc / 10, spec.min_cc % 10, major, minor),
-                   ""};
+                   "",
+                   {}};
   }
   if (spec.kind == BenchKind::P2PRead || spec.kind == BenchKind::P2PWrite) {
     if (std::optional<Outcome> why = p2p_unavailable(spec, count)) return why;
@@ -341,9 +480,13 @@ std::optional<Outcome> GpuBenchmarks::add(const BenchSpec& spec, const std::stri
   const gpuval_probe_module* loaded =
       module != nullptr ? loads_.at(std::string(module->id)).module : nullptr;
   const NvmlSession* nvml = nvml_;
+  const Facts* facts = &facts_;
   auto res = &resources_;
+  auto host = &host_;
   std::shared_ptr<ModuleBenchCache> modules = modules_;
-  auto body = [spec, name, outcome, nvml, res, module, loaded, modules](benchmark::State& st) {
+  auto plan = std::make_shared<LatencyPlan>();
+  auto body = [spec, name, outcome, nvml, facts, res, host, module, loaded, modules,
+               plan](benchmark::State& st) {
     try {
       if (module != nullptr) {
         ModuleBench& bench = modules->get(name, [&] {
@@ -351,7 +494,7 @@ std::optional<Outcome> GpuBenchmarks::add(const BenchSpec& spec, const std::stri
               *loaded, *module,
               bench_request(spec, kModuleSeed + static_cast<std::uint64_t>(spec.device), false));
         });
-        run_module_repetition(st, bench, nvml, spec.device, *outcome);
+        run_module_repetition(st, bench, nvml, spec.nvml_index, *outcome);
         return;
       }
       if (spec.kind == BenchKind::P2PRead || spec.kind == BenchKind::P2PWrite) {
@@ -359,25 +502,27 @@ std::optional<Outcome> GpuBenchmarks::add(const BenchSpec& spec, const std::stri
         return;
       }
       if (spec.kind == BenchKind::LaunchLatency || spec.kind == BenchKind::RoundTripLatency) {
-        run_latency(st, spec, nvml, *outcome);
+        cuda::DeviceScope scope(spec.device);
+        if (spec.kind == BenchKind::LaunchLatency) {
+          run_launch_latency(st, spec, *plan, nvml, *outcome);
+        } else {
+          run_roundtrip_latency(st, spec, *plan, nvml, *outcome);
+        }
+        outcome->verified = true;  // nothing to check: every launch's error is checked
         return;
       }
       DeviceResources& r = resources_for(*res, spec);
-      if (spec.kind == BenchKind::StreamCopy || spec.kind == BenchKind::StreamScale ||
-          spec.kind == BenchKind::StreamAdd || spec.kind == BenchKind::StreamTriad ||
-          spec.kind == BenchKind::StreamDot) {
+      if (is_stream_kind(spec.kind)) {
         run_stream(st, spec, r, nvml, *outcome);
       } else {
-        run_copy(st, spec, r, nvml, *outcome);
+        run_copy(st, spec, r, *host, nvml, *facts, *outcome);
       }
     } catch (const CudaError& e) {
       const bool oom = e.code() == static_cast<int>(cudaErrorMemoryAllocation);
       record_failure(st, *outcome, oom ? "SKIP" : "FAIL", e.what(),
-                     oom ? "free device memory (other processes: nvidia-smi) or use --quick"
-                         : "run `gpuval validate` for the CUDA checks");
+                     oom ? kMemoryHint : "run `gpuval validate` for the CUDA checks");
     } catch (const std::exception& e) {
-      record_failure(st, *outcome, "SKIP", e.what(),
-                     "free device memory (other processes: nvidia-smi) or use --quick");
+      record_failure(st, *outcome, "SKIP", e.what(), kMemoryHint);
     }
   };
   benchmark::internal::Benchmark* b = benchmark::RegisterBenchmark(name.c_str(), body);

@@ -13,19 +13,22 @@
 
 #include "bench/catalogue.hpp"
 #include "bench/entry.hpp"
+#include "core/context.hpp"
 #include "core/nvml.hpp"
 #include "validate/probe_loader.hpp"
 
 namespace gpuval::bench {
 
 struct DeviceResources;  // buffers shared by one device's benchmarks (gpu_benchmarks.cpp)
+struct HostBuffers;      // host buffers shared by the host-link benchmarks (gpu_benchmarks.cpp)
 class ModuleBenchCache;  // the open probe-module benchmark session (bench/module_bench.hpp)
 
 class GpuBenchmarks {
  public:
-  // `nvml` may be null (no clock samples); it must outlive the benchmark run. GEMM and the
-  // convolution load their probe module from `probe_dirs` (validate/probe_loader.hpp).
-  GpuBenchmarks(const NvmlSession* nvml, std::vector<std::string> probe_dirs);
+  // `nvml` may be null (no clock samples); it and `facts` (what the checks found: the memory
+  // cgroup, for a failed pinned allocation's message) must outlive the benchmark run. GEMM and
+  // the convolution load their probe module from `probe_dirs` (validate/probe_loader.hpp).
+  GpuBenchmarks(const NvmlSession* nvml, const Facts& facts, std::vector<std::string> probe_dirs);
   ~GpuBenchmarks();
   GpuBenchmarks(const GpuBenchmarks&) = delete;
   GpuBenchmarks& operator=(const GpuBenchmarks&) = delete;
@@ -41,8 +44,10 @@ class GpuBenchmarks {
   std::optional<Outcome> module_ready(const ProbeModuleSpec& module);
 
   const NvmlSession* nvml_;
+  const Facts& facts_;
   std::vector<std::string> probe_dirs_;
   std::shared_ptr<DeviceResources> resources_;
+  std::shared_ptr<HostBuffers> host_;
   std::shared_ptr<ModuleBenchCache> modules_;
   std::map<std::string, ProbeLoad> loads_;  // by module id
 };

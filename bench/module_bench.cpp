@@ -203,14 +203,18 @@ ModuleBench& ModuleBenchCache::get(const std::string& key, const Opener& open) {
 }
 
 void run_module_repetition(benchmark::State& st, ModuleBench& bench, const NvmlSession* nvml,
-                           int device, Outcome& outcome, int warmup) {
+                           std::optional<unsigned> nvml_index, Outcome& outcome, int warmup) {
+  if (!bench.description().empty() && !outcome.details.contains("module")) {
+    outcome.details["module"] = bench.description();
+  }
   if (const auto& why = bench.failure()) {
     record_failure(st, outcome, why->status, why->message, why->hint);
     return;
   }
   const auto iterations = static_cast<int>(st.max_iterations);
-  if (bench.start(iterations, warmup)) sample_clock(st, nvml, device);  // while the batch runs
+  if (bench.start(iterations, warmup)) sample_clock(st, nvml, nvml_index);  // while it runs
   const BatchResult r = bench.finish();
+  if (r.check.is_object() && !r.check.empty()) outcome.details["check"] = r.check;
   if (!r.ok) {
     outcome.verified = false;
     record_failure(st, outcome, "FAIL", r.message, "run `gpuval validate` for the library checks");

@@ -100,7 +100,10 @@ class ModuleBenchCache {
 // timed inside the module, its event time spread evenly over the Google Benchmark iterations so
 // the repetition's sample is work x iterations / batch time; the clock sampled while it runs;
 // a failed open, a failed batch or a wrong result recorded in `outcome`.
+// The module's description of the problem (algorithm, memory, verification model) and the last
+// batch's check (errors, bounds, margin) go into outcome.details.
 void run_module_repetition(benchmark::State& st, ModuleBench& bench, const NvmlSession* nvml,
-                           int device, Outcome& outcome, int warmup = kModuleWarmup);
+                           std::optional<unsigned> nvml_index, Outcome& outcome,
+                           int warmup = kModuleWarmup);
 
 }  // namespace gpuval::bench

@@ -5,6 +5,12 @@
 namespace gpuval::bench {
 
 void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!runs.empty()) {
+    wall_[runs.front().run_name.function_name] +=
+        std::chrono::duration<double>(now - last_).count();
+  }
+  last_ = now;
   for (const Run& run : runs) {
     runs_[run.run_name.function_name].push_back(run);
     if (!progress_ || run.run_type != Run::RT_Iteration) continue;

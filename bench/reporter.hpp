@@ -4,6 +4,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -22,10 +23,18 @@ class CollectingReporter : public benchmark::BenchmarkReporter {
 
   // Runs keyed by the registered benchmark name (Run::run_name.function_name).
   const std::map<std::string, std::vector<Run>>& runs() const { return runs_; }
+  // Wall time of each benchmark (setup, warm-up, every repetition, verification): from the end
+  // of the previous report (or start()) to the report of its runs. Google Benchmark reports a
+  // benchmark once all its repetitions ran, one benchmark at a time.
+  const std::map<std::string, double>& wall_seconds() const { return wall_; }
+  // Call right before RunSpecifiedBenchmarks.
+  void start() { last_ = std::chrono::steady_clock::now(); }
 
  private:
   std::function<void(const std::string&)> progress_;
   std::map<std::string, std::vector<Run>> runs_;
+  std::map<std::string, double> wall_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace gpuval::bench

@@ -11,6 +11,7 @@
 #include "bench/entry.hpp"
 #include "bench/gpu_benchmarks.hpp"
 #include "bench/reporter.hpp"
+#include "core/device_inventory.hpp"
 #include "core/environment.hpp"
 #include "validate/probe_loader.hpp"
 
@@ -74,6 +75,32 @@ json skipped_catalogue(const BenchOptions& opt, const std::string& message) {
   return out;
 }
 
+namespace {
+
+// A MIG slice shares its board's host link and copy engines: the link floor does not apply.
+bool is_mig(const json* device) {
+  return device != nullptr && device->contains("mig") && (*device)["mig"].is_object() &&
+         (*device)["mig"].value("enabled", false);
+}
+
+}  // namespace
+
+std::vector<BenchSpec> planned_specs(const BenchOptions& opt, const Facts& facts) {
+  // Every device CUDA enumerates (its ordinal is what "device" means in every entry), each with
+  // the NVML board bound to it by PCI bus id for clocks, throttle reasons and peaks.
+  const int devices = facts.cuda && facts.cuda->device_count > 0 ? facts.cuda->device_count : 1;
+  std::vector<BenchSpec> out;
+  for (int d = 0; d < devices; ++d) {
+    const json* entry = device_entry(facts.devices, d);
+    for (BenchSpec& s : selected(opt, d, devices)) {
+      s.nvml_index = nvml_index_for(facts.bindings, d);
+      if (is_mig(entry)) s.min_fraction_of_peak = 0;
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
 json run_benchmarks(const BenchOptions& opt, const Facts& facts,
                     std::function<void(const std::string&)> progress) {
   if (!facts.gpu_usable) return skipped_catalogue(opt, "no usable GPU (see verdict)");
@@ -81,9 +108,9 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
   const bool user_repetitions = has_flag(opt.benchmark_args, "--benchmark_repetitions");
 
   NvmlSession::Opened nvml = NvmlSession::open();
-  GpuBenchmarks gpu(nvml.session.get(), opt.probe_dirs.empty()
-                                            ? probe_search_dirs(Env::from_process())
-                                            : opt.probe_dirs);
+  GpuBenchmarks gpu(
+      nvml.session.get(), facts,
+      opt.probe_dirs.empty() ? probe_search_dirs(Env::from_process()) : opt.probe_dirs);
 
   struct Planned {
     BenchSpec spec;
@@ -92,31 +119,26 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
     bool registered = false;
   };
   std::vector<Planned> plan;
-  const std::size_t devices =
-      facts.devices.is_array() && !facts.devices.empty() ? facts.devices.size() : std::size_t{1};
   json out = json::array();
   benchmark::ClearRegisteredBenchmarks();
-  for (std::size_t d = 0; d < devices; ++d) {
-    for (BenchSpec& s : selected(opt, static_cast<int>(d), static_cast<int>(devices))) {
-      Planned p{std::move(s), {}, std::make_shared<Outcome>(), false};
-      p.name = gb_name(p.spec);
-      if (std::optional<Outcome> why = gpu.add(p.spec, p.name, p.outcome, !user_repetitions)) {
-        *p.outcome = *why;
-      } else {
-        p.registered = true;
-      }
-      plan.push_back(std::move(p));
+  for (BenchSpec& s : planned_specs(opt, facts)) {
+    Planned p{std::move(s), {}, std::make_shared<Outcome>(), false};
+    p.name = gb_name(p.spec);
+    if (std::optional<Outcome> why = gpu.add(p.spec, p.name, p.outcome, !user_repetitions)) {
+      *p.outcome = *why;
+    } else {
+      p.registered = true;
     }
+    plan.push_back(std::move(p));
   }
   CollectingReporter reporter(progress);
+  reporter.start();
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::ClearRegisteredBenchmarks();
 
   for (const Planned& p : plan) {
-    const json device =
-        facts.devices.is_array() && p.spec.device < static_cast<int>(facts.devices.size())
-            ? facts.devices[static_cast<std::size_t>(p.spec.device)]
-            : json::object();
+    const json* entry = device_entry(facts.devices, p.spec.device);
+    const json device = entry != nullptr ? *entry : json::object();
     if (!p.registered) {
       out.push_back(skip_entry(p.spec, p.outcome->message, p.outcome->hint,
                                p.outcome->status.empty() ? "SKIP" : p.outcome->status));
@@ -128,7 +150,12 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
     for (const auto& run : it->second) {
       if (auto s = sample_from_run(p.spec, run)) samples.push_back(*s);
     }
-    out.push_back(make_entry(p.spec, samples, peak_for(p.spec, device), *p.outcome));
+    json e = make_entry(p.spec, samples, peak_for(p.spec, device), *p.outcome,
+                        peak_note(p.spec, device));
+    if (auto w = reporter.wall_seconds().find(p.name); w != reporter.wall_seconds().end()) {
+      e["wall_s"] = w->second;
+    }
+    out.push_back(std::move(e));
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/catalogue.hpp"
 #include "core/context.hpp"
 
 namespace gpuval::bench {
@@ -26,6 +27,11 @@ struct BenchOptions {
 // Throws std::invalid_argument for a bad filter or an unrecognised --benchmark_* argument.
 nlohmann::json run_benchmarks(const BenchOptions& opt, const Facts& facts,
                               std::function<void(const std::string&)> progress);
+
+// What run_benchmarks registers, in order: the catalogue for each CUDA device (facts.cuda), each
+// spec with the NVML board bound to its device (facts.bindings) and no link floor on a MIG slice.
+// Throws std::invalid_argument for a bad filter.
+std::vector<BenchSpec> planned_specs(const BenchOptions& opt, const Facts& facts);
 
 // The catalogue entries as SKIP entries (what run_benchmarks returns without a GPU).
 nlohmann::json skipped_catalogue(const BenchOptions& opt, const std::string& message);

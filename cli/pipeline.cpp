@@ -20,6 +20,7 @@
 #include "core/interrupt.hpp"
 #include "core/run_document.hpp"
 #include "core/sysroot_library_loader.hpp"
+#include "validate/persistence_followup.hpp"
 #include "validate/registry.hpp"
 #include "validate/verdict.hpp"
 
@@ -72,7 +73,11 @@ int run_pipeline(const PipelineOptions& opt) {
   ctx.cuda = offline ? static_cast<const CudaDriverProbe*>(&offline_cuda) : &dl_cuda;
 
   Facts facts;
+  auto seconds_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
   std::vector<CheckResult> results = run_checks(ctx, facts);
+  run.phases["checks_s"] = seconds_since(t0);
   Verdict verdict = decide_verdict(facts, results, opt.command != "info");
   const TextStyle style = detect_text_style(opt.no_color);
 
@@ -101,6 +106,7 @@ int run_pipeline(const PipelineOptions& opt) {
     bopt.filter = opt.filter;
     bopt.benchmark_args = opt.benchmark_args;
     const bool show_progress = !opt.json && ::isatty(STDERR_FILENO);
+    const auto t_bench = std::chrono::steady_clock::now();
     try {
       benchmarks = bench::run_benchmarks(bopt, facts, [&](const std::string& line) {
         if (show_progress) std::cerr << line << "\n";
@@ -108,6 +114,11 @@ int run_pipeline(const PipelineOptions& opt) {
     } catch (const std::invalid_argument& e) {
       std::cerr << "gpuval " << opt.command << ": " << e.what() << "\n";
       return exit_code::kBadInput;
+    }
+    run.phases["benchmarks_s"] = seconds_since(t_bench);
+    // Persistence mode off is judged with the benchmarks' evidence of a cold start.
+    if (checks::apply_persistence_followup(results, facts, benchmarks)) {
+      verdict = decide_verdict(facts, results, opt.command != "info");
     }
   }
   if (interrupted()) {

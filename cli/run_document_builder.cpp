@@ -55,7 +55,8 @@ json build_run_document(const RunRecord& run, const Context& ctx, const Facts& f
                 {"profile", run.profile},
                 {"started_at", run.started_at},
                 {"finished_at", run.finished_at},
-                {"duration_s", run.duration_s}};
+                {"duration_s", run.duration_s},
+                {"phases", run.phases}};
   if (!ctx.fs.is_real_root()) doc["run"]["sysroot"] = ctx.fs.root().string();
   doc["host"] = host_info(ctx.env.get("GPUVAL_NODE_NAME"));
   doc["environment"] = {{"mode", facts.in_container ? "container" : "baremetal"},
@@ -81,7 +82,8 @@ json build_run_document(const RunRecord& run, const Context& ctx, const Facts& f
                        {"status", std::string(to_string(c.status))},
                        {"message", c.message},
                        {"hint", c.hint},
-                       {"metrics", c.metrics}});
+                       {"metrics", c.metrics},
+                       {"wall_s", c.wall_s}});
   }
   doc["checks"] = std::move(jchecks);
   doc["benchmarks"] = benchmarks.is_array() ? benchmarks : json::array();

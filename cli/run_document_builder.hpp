@@ -20,6 +20,8 @@ struct RunRecord {
   std::string started_at;
   std::string finished_at;
   double duration_s = 0;
+  // Wall time of each phase: "checks_s", "benchmarks_s" (measured by the pipeline).
+  nlohmann::json phases = nlohmann::json::object();
 };
 
 nlohmann::json build_run_document(const RunRecord& run, const Context& ctx, const Facts& facts,

@@ -16,12 +16,13 @@ struct CheckResult {
   std::string message;  // what was found, one line
   std::string hint;     // what to do about it; required for WARN and FAIL
   nlohmann::json metrics = nlohmann::json::object();
+  double wall_s = 0;  // how long the check took (run_checks measures it)
 };
 
 inline CheckResult make_result(std::string id, std::string title, Status status,
                                std::string message, std::string hint = {}) {
-  return CheckResult{std::move(id), std::move(title), status, std::move(message), std::move(hint),
-                     nlohmann::json::object()};
+  return CheckResult{std::move(id),   std::move(title),         status, std::move(message),
+                     std::move(hint), nlohmann::json::object(), 0.0};
 }
 
 }  // namespace gpuval

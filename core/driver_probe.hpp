@@ -4,7 +4,9 @@
 // environment without them); tests inject fakes.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace gpuval {
 
@@ -26,16 +28,35 @@ class DlopenLibraryLoader final : public LibraryLoader {
   LibraryLoad load(const std::string& soname) const override;
 };
 
+// One device as the CUDA driver enumerates it (after CUDA_VISIBLE_DEVICES and
+// CUDA_DEVICE_ORDER): its ordinal is what every CUDA call and every benchmark means by "device".
+// The PCI bus id is what ties it to NVML's index, which CUDA does not share. A query the driver
+// refused leaves its field empty and is named in `errors`.
+struct CudaDeviceInfo {
+  int ordinal = 0;
+  std::string name;        // cuDeviceGetName
+  std::string pci_bus_id;  // cuDeviceGetPCIBusId, "0000:3B:00.0"; a MIG device gives its parent's
+  std::string uuid;        // cuDeviceGetUuid_v2 as "GPU-xxxxxxxx-xxxx-..." (a MIG device's own)
+  std::optional<int> cc_major, cc_minor;
+  std::optional<unsigned> sm_count;          // multiprocessors: the slice's own on MIG
+  std::optional<unsigned> clock_mhz;         // CU_DEVICE_ATTRIBUTE_CLOCK_RATE (max SM clock)
+  std::optional<unsigned> memory_clock_mhz;  // CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE
+  std::optional<unsigned> memory_bus_width_bits;
+  std::optional<unsigned long long> total_memory_bytes;
+  std::vector<std::string> errors;  // "cuDeviceGetPCIBusId: CUDA_ERROR_..."
+};
+
 struct CudaDriverStatus {
   bool offline = false;         // offline analysis of a sysroot: nothing was loaded on purpose
   bool library_loaded = false;  // libcuda.so.1 could be dlopen'd
   std::string library_path;
   std::string load_error;
-  int init_code = -1;         // CUresult of cuInit(0); 0 = CUDA_SUCCESS; -1 = not attempted
-  std::string init_error;     // CUresult name, e.g. "CUDA_ERROR_NO_DEVICE"
-  std::string init_message;   // cuGetErrorString text
-  int driver_version = 0;     // cuDriverGetVersion, e.g. 12040; 0 unknown
-  int device_count = 0;       // cuDeviceGetCount after a successful init
+  int init_code = -1;        // CUresult of cuInit(0); 0 = CUDA_SUCCESS; -1 = not attempted
+  std::string init_error;    // CUresult name, e.g. "CUDA_ERROR_NO_DEVICE"
+  std::string init_message;  // cuGetErrorString text
+  int driver_version = 0;    // cuDriverGetVersion, e.g. 12040; 0 unknown
+  int device_count = 0;      // cuDeviceGetCount after a successful init
+  std::vector<CudaDeviceInfo> devices;  // one per ordinal 0 .. device_count - 1
 };
 
 class CudaDriverProbe {

@@ -45,15 +45,36 @@ constexpr std::array kArchTable = {
               "datasheet"},
 };
 
-// Products whose datasheet quotes the dense tensor figures below the max SM clock. Only exact
-// NVML names with the SM count checked: a product missing here uses its max SM clock.
+// Products whose datasheet quotes the dense tensor figures below the max SM clock. The clock is
+// the datasheet's dense figure / (FLOP per clock per SM x SMs): TF32, BF16 and FP8 each give the
+// same whole-MHz clock. Names and device ids: NVIDIA's open-gpu-kernel-modules README (supported
+// GPUs); figures: the H100, H100 NVL, H200, H200 NVL and GH200 datasheets (sparse figures / 2).
+// Research notes with sources: docs/peaks.md.
 constexpr std::array kDatasheetClocks = {
-    DatasheetClock{"NVIDIA H100 80GB HBM3", 9, 0, 132, 1830,
+    DatasheetClock{"NVIDIA H100 80GB HBM3", 0x2330, 9, 0, 1830, 0, "",
                    "NVIDIA H100 datasheet (H100 SXM): TF32 494.7, FP16/BF16 989.4, FP8 1978.9 "
                    "TFLOP/s dense = rate x 132 SMs x 1830 MHz"},
-    DatasheetClock{"NVIDIA H200", 9, 0, 132, 1830,
+    DatasheetClock{"NVIDIA H100 PCIe", 0x2331, 9, 0, 1620, 0, "",
+                   "NVIDIA H100 datasheet (H100 PCIe): TF32 378, FP16/BF16 756.5, FP8 1513 "
+                   "TFLOP/s dense = rate x 114 SMs x 1620 MHz"},
+    DatasheetClock{"NVIDIA H100 NVL", 0x2321, 9, 0, 1545, 0, "",
+                   "NVIDIA H100 NVL datasheet: TF32 417.5, FP16/BF16 835.5, FP8 1670.5 TFLOP/s "
+                   "dense = rate x 132 SMs x 1545 MHz"},
+    DatasheetClock{"NVIDIA H200", 0x2335, 9, 0, 1830, 0, "",
                    "NVIDIA H200 datasheet (H200 SXM): FP16/BF16 989, FP8 1979 TFLOP/s dense = "
                    "rate x 132 SMs x 1830 MHz"},
+    DatasheetClock{"NVIDIA H200 NVL", 0x233B, 9, 0, 1545, 0, "",
+                   "NVIDIA H200 datasheet (H200 NVL): FP16/BF16 835.5, FP8 1670.5 TFLOP/s dense "
+                   "= rate x 132 SMs x 1545 MHz"},
+    DatasheetClock{"NVIDIA GH200 480GB", 0x2342, 9, 0, 1830, 450, "NVLink-C2C",
+                   "NVIDIA GH200 datasheet: FP16/BF16 989, FP8 1979 TFLOP/s dense = rate x 132 "
+                   "SMs x 1830 MHz; NVLink-C2C 900 GB/s both ways"},
+    DatasheetClock{"NVIDIA GH200 120GB", 0x2342, 9, 0, 1830, 450, "NVLink-C2C",
+                   "NVIDIA GH200 datasheet: FP16/BF16 989, FP8 1979 TFLOP/s dense = rate x 132 "
+                   "SMs x 1830 MHz; NVLink-C2C 900 GB/s both ways"},
+    DatasheetClock{"NVIDIA GH200 144G HBM3e", 0x2348, 9, 0, 1830, 450, "NVLink-C2C",
+                   "NVIDIA GH200 datasheet (144 GB HBM3e): FP16/BF16 989, FP8 1979 TFLOP/s dense "
+                   "= rate x 132 SMs x 1830 MHz; NVLink-C2C 900 GB/s both ways"},
 };
 
 // GeForce parts run FP16/BF16/TF32/FP8 tensor math with FP32 accumulation at half the rate of
@@ -88,11 +109,17 @@ const ArchRates* arch_rates(int cc_major, int cc_minor) {
   return nullptr;
 }
 
-const DatasheetClock* datasheet_clock(const std::string& name, int cc_major, int cc_minor,
-                                      unsigned sm_count) {
+const DatasheetClock* datasheet_clock(const std::string& name,
+                                      std::optional<unsigned> pci_device_id, int cc_major,
+                                      int cc_minor) {
   for (const DatasheetClock& d : kDatasheetClocks) {
-    if (d.name == name && d.cc_major == cc_major && d.cc_minor == cc_minor &&
-        d.sm_count == sm_count) {
+    if (d.cc_major != cc_major || d.cc_minor != cc_minor) continue;
+    if (d.name == name) return &d;
+  }
+  // An unfamiliar name (a new driver's spelling): the device id still identifies the board.
+  for (const DatasheetClock& d : kDatasheetClocks) {
+    if (d.cc_major == cc_major && d.cc_minor == cc_minor && pci_device_id &&
+        d.pci_device_id == *pci_device_id) {
       return &d;
     }
   }
@@ -157,7 +184,11 @@ Peaks compute_peaks(const PeakInputs& in) {
                     in.name));
   }
   const DatasheetClock* datasheet =
-      datasheet_clock(in.name, *in.cc_major, *in.cc_minor, *p.sm_count);
+      datasheet_clock(in.name, in.pci_device_id, *in.cc_major, *in.cc_minor);
+  if (datasheet != nullptr && datasheet->host_link_gb_s > 0) {
+    p.host_link_gb_s = datasheet->host_link_gb_s;
+    p.host_link = std::string(datasheet->host_link);
+  }
   // Never above the max clock NVML reports for this board.
   const unsigned tensor_clock = datasheet != nullptr
                                     ? std::min(datasheet->tensor_clock_mhz, *in.max_sm_clock_mhz)
@@ -218,6 +249,8 @@ nlohmann::json peaks_json(const Peaks& p, const PeakInputs& in) {
       {"fp8_tflops_at_max_clock", opt(p.fp8_tflops_at_max_clock)},
       {"tensor_clock_mhz", opt_num(p.tensor_clock_mhz)},
       {"tensor_clock_basis", p.tensor_clock_basis},
+      {"host_link_gb_s", opt(p.host_link_gb_s)},
+      {"host_link", p.host_link},
       {"sm_count", opt_num(p.sm_count)},
       {"sm_count_source", p.sm_count_source},
       {"sm_clock_mhz", opt_num(in.max_sm_clock_mhz)},

@@ -48,19 +48,26 @@ struct PeakInputs {
   std::optional<unsigned> max_sm_clock_mhz;
   std::optional<unsigned> max_memory_clock_mhz;
   std::optional<unsigned> memory_bus_width_bits;
+  std::optional<unsigned> pci_device_id;  // the 16-bit PCI device id (0x2330 = H100 SXM5 80GB)
 };
 
-// The clock NVIDIA's datasheet quotes a product's dense tensor figures at, where it is below the
-// max SM clock; nullptr for products gpuval has no row for (they use the max SM clock).
+// What NVIDIA's datasheet says of a product beyond the arch table: the clock its dense tensor
+// figures are quoted at (below the max SM clock), and a host link that is not PCIe (GH200's
+// NVLink-C2C). nullptr for products gpuval has no row for (they use the max SM clock and PCIe).
+// Matched by NVML's exact name or the PCI device id, and the compute capability; the SM count
+// is NOT matched: it comes from CUDA, so a MIG slice of the product gets its own figures.
 struct DatasheetClock {
   std::string_view name;  // NVML's device name, exactly
+  unsigned pci_device_id = 0;
   int cc_major = 0, cc_minor = 0;
-  unsigned sm_count = 0;
   unsigned tensor_clock_mhz = 0;
+  double host_link_gb_s = 0;   // per direction; 0: PCIe, from the link's generation and width
+  std::string_view host_link;  // "NVLink-C2C", "" for PCIe
   std::string_view source;
 };
-const DatasheetClock* datasheet_clock(const std::string& name, int cc_major, int cc_minor,
-                                      unsigned sm_count);
+const DatasheetClock* datasheet_clock(const std::string& name,
+                                      std::optional<unsigned> pci_device_id, int cc_major,
+                                      int cc_minor);
 
 struct Peaks {
   std::optional<double> dram_gb_s;  // GB/s (1e9 B/s)
@@ -72,6 +79,10 @@ struct Peaks {
       bf16_tflops_at_max_clock, fp8_tflops_at_max_clock;
   std::optional<unsigned> tensor_clock_mhz;
   std::string tensor_clock_basis;  // "datasheet", "max-clock", "" without compute peaks
+  // A host link that is not PCIe, per direction (GH200: NVLink-C2C 450 GB/s); empty: PCIe, whose
+  // peak comes from the link's generation and width (bench/entry.hpp peak_for).
+  std::optional<double> host_link_gb_s;
+  std::string host_link;  // "NVLink-C2C" or "" (PCIe)
   std::optional<unsigned> sm_count;
   std::string sm_count_source;     // "cuda", "nvml-cores" or ""
   std::string arch;                // "sm_90", "" when unknown

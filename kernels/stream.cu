@@ -81,6 +81,25 @@ __global__ void dot_final_kernel(const double* partials, int count, double* resu
   block_sum(sum, result);
 }
 
+__global__ void check_kernel(StreamResult op, double s, const double* out, std::size_t n,
+                             double tolerance, unsigned long long* counters) {
+  unsigned long long bad = 0;
+  unsigned long long first = ~0ull;
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    const double want = stream_expected(op, s, i);
+    // Written as !(error <= bound) so a NaN fails.
+    if (!(fabs(out[i] - want) <= tolerance * fabs(want))) {
+      if (bad == 0) first = i;
+      ++bad;
+    }
+  }
+  if (bad != 0) {
+    atomicAdd(&counters[0], bad);
+    atomicMin(&counters[1], first);
+  }
+}
+
 unsigned grid(int blocks) { return static_cast<unsigned>(blocks > 0 ? blocks : 1); }
 
 }  // namespace
@@ -141,6 +160,16 @@ cudaError_t launch_stream_dot(const double* a, const double* b, double* partials
   if (err != cudaSuccess) return err;
   dot_final_kernel<<<1, kStreamBlockSize, 0, stream>>>(partials, static_cast<int>(grid(blocks)),
                                                        result);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_stream_check(StreamResult op, double s, const double* out, std::size_t n,
+                                double tolerance, unsigned long long* counters,
+                                cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  const std::size_t blocks = (n + kStreamBlockSize - 1) / kStreamBlockSize;
+  check_kernel<<<static_cast<unsigned>(blocks < 4096 ? blocks : 4096), kStreamBlockSize, 0,
+                 stream>>>(op, s, out, n, tolerance, counters);
   return cudaGetLastError();
 }
 

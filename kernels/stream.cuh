@@ -52,4 +52,27 @@ cudaError_t launch_stream_triad(double s, const double* b, const double* c, doub
 cudaError_t launch_stream_dot(const double* a, const double* b, double* partials, double* result,
                               std::size_t n, int blocks, cudaStream_t stream);
 
+// What an op's output holds after one launch on the init pattern (c = a for scale and triad).
+enum class StreamResult { Copy, Scale, Add, Triad };
+GPUVAL_STREAM_HD constexpr double stream_expected(StreamResult op, double s, std::size_t i) {
+  switch (op) {
+    case StreamResult::Copy:
+      return stream_init_a(i);
+    case StreamResult::Scale:
+      return s * stream_init_a(i);
+    case StreamResult::Add:
+      return stream_init_a(i) + stream_init_b(i);
+    case StreamResult::Triad:
+      return stream_init_b(i) + s * stream_init_a(i);
+  }
+  return 0.0;
+}
+
+// Checks `out` against stream_expected on the device: counters[0] += elements with
+// |out - expected| > tolerance x |expected| (NaN included), counters[1] = min(counters[1], first
+// such index). The caller sets counters to {0, ~0} first (on `stream`).
+cudaError_t launch_stream_check(StreamResult op, double s, const double* out, std::size_t n,
+                                double tolerance, unsigned long long* counters,
+                                cudaStream_t stream);
+
 }  // namespace gpuval::kernels

@@ -3,10 +3,13 @@
 // uncorrectable ECC errors — plus persistence mode and MIG, which change how the GPU behaves.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "core/device_inventory.hpp"
 #include "core/nvml_abi.hpp"
+#include "core/plural.hpp"
 #include "validate/checks.hpp"
 #include "validate/findings.hpp"
 
@@ -19,6 +22,7 @@ namespace abi = nvml_abi;
 constexpr std::string_view kPcieHint =
     "reseat the GPU and any riser, check the slot's wiring and the BIOS PCIe settings (link "
     "speed, bifurcation); `nvidia-smi -q -d PCI` on the host shows the link";
+constexpr std::string_view kPersistenceOff = "persistence mode off";
 constexpr std::string_view kResetHint =
     "drain the node and reset the GPU while idle (`nvidia-smi -r -i <n>` on the host) or reboot; "
     "RMA the board if it keeps happening";
@@ -67,11 +71,13 @@ void pcie(const NvmlDevice& d, DeviceFindings& f) {
     }
   }
   if (l.gen_gpu_max && l.gen_max && *l.gen_max > 0 && *l.gen_gpu_max > *l.gen_max) {
-    f.problem(Status::Warn,
-              fmt::format("the GPU supports PCIe Gen{}, the slot/system allows only Gen{}",
-                          *l.gen_gpu_max, *l.gen_max),
-              "move the GPU to a slot of its generation or raise the BIOS link speed setting; "
-              "host-device copies run at the lower generation's bandwidth");
+    // An H100 PCIe in a Gen4 server or a VM's emulated root port: the slot, not the container,
+    // sets the generation. Information; the host-link benchmarks (h2d/d2h) are judged against
+    // the slot's own peak (gen_max), which is the verdict that matters.
+    f.info(
+        fmt::format("the GPU supports PCIe Gen{}, the slot/system allows Gen{}: host-device "
+                    "copies are judged against the Gen{} link's peak",
+                    *l.gen_gpu_max, *l.gen_max, *l.gen_max));
   }
 }
 
@@ -159,11 +165,10 @@ void memory_health(const NvmlDevice& d, DeviceFindings& f) {
 }
 
 void modes(const NvmlDevice& d, DeviceFindings& f) {
-  if (d.persistence_mode && !*d.persistence_mode) {
-    f.problem(Status::Warn, "persistence mode off",
-              "enable it on the host: `nvidia-smi -pm 1` or run nvidia-persistenced (without it "
-              "the driver tears the GPU down between processes: slow starts, reset clocks)");
-  }
+  // Off on most VMs and Kubernetes nodes, where nothing is wrong with it: information here. On
+  // bare metal, a first benchmark repetition slower than the rest turns it into a WARN after the
+  // benchmarks (validate/persistence_followup.hpp).
+  if (d.persistence_mode && !*d.persistence_mode) f.info(std::string(kPersistenceOff));
   if (d.mig_enabled.value_or(false)) f.info("MIG enabled (CUDA sees MIG instances)");
   if (d.mig_enabled && d.mig_pending && *d.mig_enabled != *d.mig_pending) {
     f.problem(Status::Warn,
@@ -180,11 +185,26 @@ CheckResult gpu_health(const Context& /*ctx*/, Facts& facts) {
     return make_result({}, {}, Status::Skip, "NVML inventory not available (see nvml)");
   }
   const NvmlInventory& inv = *facts.nvml;
+  // With CUDA devices, only the boards bound to them are this process's to judge; the others
+  // (hidden by CUDA_VISIBLE_DEVICES) are listed as information. Without CUDA, every board.
+  const bool cuda_enumerated = !facts.bindings.empty();
+  const std::vector<unsigned> hidden =
+      cuda_enumerated ? unbound_nvml_devices(facts.bindings, inv) : std::vector<unsigned>{};
+  auto is_hidden = [&](unsigned index) {
+    return std::find(hidden.begin(), hidden.end(), index) != hidden.end();
+  };
   Findings all;
   json devices = json::array();
+  json not_judged = json::array();
   std::size_t examined = 0;
   for (const NvmlDevice& d : inv.devices) {
     if (d.handle_error) continue;  // reported by the nvml check
+    if (is_hidden(d.index)) {
+      not_judged.push_back({{"index", d.index},
+                            {"uuid", d.uuid ? json(*d.uuid) : json(nullptr)},
+                            {"reason", "not visible to CUDA in this process"}});
+      continue;
+    }
     ++examined;
     DeviceFindings f(d, all);
     pcie(d, f);
@@ -193,20 +213,27 @@ CheckResult gpu_health(const Context& /*ctx*/, Facts& facts) {
     modes(d, f);
     devices.push_back(f.metrics());
   }
+  if (!not_judged.empty()) {
+    all.note(fmt::format("{} not judged: not visible to CUDA here (CUDA_VISIBLE_DEVICES)",
+                         plural(not_judged.size(), "GPU", "GPUs")));
+  }
   if (examined == 0) {
     CheckResult r = make_result({}, {}, Status::Skip, "no GPU to examine");
-    r.metrics = {{"devices", devices}};
+    r.metrics = {{"devices", devices}, {"not_judged", not_judged}};
     return r;
   }
   std::string message =
       all.problems().empty()
           ? fmt::format(
-                "{} GPU{}: no degraded PCIe link, hardware slowdown, pending retirement "
+                "{}: no degraded PCIe link, hardware slowdown, pending retirement "
                 "or remap, or uncorrectable ECC error",
-                examined, examined == 1 ? "" : "s")
+                plural(examined, "GPU", "GPUs"))
           : all.message();
+  if (all.problems().empty() && !not_judged.empty()) {
+    message += fmt::format(" ({} not visible here, not judged)", not_judged.size());
+  }
   CheckResult r = make_result({}, {}, all.status(), message, all.hint());
-  r.metrics = {{"devices", devices}, {"examined", examined}};
+  r.metrics = {{"devices", devices}, {"examined", examined}, {"not_judged", not_judged}};
   return r;
 }
 

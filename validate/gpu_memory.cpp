@@ -12,13 +12,13 @@
 
 #include "core/cuda_error.hpp"
 #include "core/cuda_raii.hpp"
+#include "core/device_inventory.hpp"
 #include "core/nvml.hpp"
 #include "kernels/memory_pattern.cuh"
 #include "validate/checks.hpp"
 #include "validate/ecc_delta.hpp"
 #include "validate/gpu_checks.hpp"
 #include "validate/gpu_outcome.hpp"
-#include "validate/pci_address.hpp"
 
 namespace gpuval::checks {
 namespace {
@@ -52,25 +52,13 @@ std::size_t slice_bytes(const Context& ctx, const GpuCheckOptions& options,
   return want / sizeof(std::uint64_t) * sizeof(std::uint64_t);
 }
 
-// The NVML index of CUDA device `device` (CUDA_VISIBLE_DEVICES renumbers, NVML does not): matched
-// by PCI address.
-std::optional<unsigned> nvml_index_of(const NvmlSession& nvml, int device) {
-  char bus_id[32] = {};
-  if (cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, device) != cudaSuccess) return std::nullopt;
-  const auto want = parse_pci(bus_id);
-  for (unsigned i = 0; want && i < nvml.device_count(); ++i) {
-    const NvmlDevice d = nvml.device(i);
-    if (d.pci_bus_id && parse_pci(*d.pci_bus_id) == want) return i;
-  }
-  return std::nullopt;
-}
-
 std::optional<NvmlEcc> read_ecc(const NvmlSession* nvml, std::optional<unsigned> index) {
   if (nvml == nullptr || !index) return std::nullopt;
   return nvml->device(*index).ecc;
 }
 
-DeviceOutcome memory_on(const Context& ctx, const NvmlSession* nvml, int device, std::uint64_t seed,
+DeviceOutcome memory_on(const Context& ctx, const NvmlSession* nvml,
+                        std::optional<unsigned> nvml_index, int device, std::uint64_t seed,
                         const GpuCheckOptions& options) {
   cuda::DeviceScope scope(device);
   std::size_t free_bytes = 0;
@@ -91,8 +79,6 @@ DeviceOutcome memory_on(const Context& ctx, const NvmlSession* nvml, int device,
         metrics};
   }
 
-  const std::optional<unsigned> nvml_index =
-      nvml != nullptr ? nvml_index_of(*nvml, device) : std::nullopt;
   const std::optional<NvmlEcc> ecc_before = read_ecc(nvml, nvml_index);
   cuda::DeviceBuffer<std::uint64_t> buffer(words);
   cuda::DeviceBuffer<unsigned long long> counters(2);
@@ -170,8 +156,10 @@ CheckResult run_memory_pattern(const Context& ctx, Facts& facts, const GpuCheckO
   const std::uint64_t seed = pick_seed(options.seed);
   // ECC counters come from the real NVML only (a sysroot run never gets here: no usable GPU).
   NvmlSession::Opened nvml = NvmlSession::open(ctx.nvml_library);
-  auto outcomes = for_each_device(
-      facts, [&](int d) { return memory_on(ctx, nvml.session.get(), d, seed, options); });
+  auto outcomes = for_each_device(facts, [&](int d) {
+    // The board's ECC counters: the NVML device bound to this CUDA ordinal by PCI bus id.
+    return memory_on(ctx, nvml.session.get(), nvml_index_for(facts.bindings, d), d, seed, options);
+  });
   return roll_up(outcomes, {{"profile", ctx.profile.empty() ? "quick" : ctx.profile}});
 }
 

@@ -14,7 +14,7 @@
 #include "validate/checks.hpp"
 #include "validate/device_list.hpp"
 #include "validate/findings.hpp"
-#include "validate/pci_address.hpp"
+#include "core/pci_address.hpp"
 
 namespace gpuval::checks {
 namespace {

@@ -142,7 +142,7 @@ CheckResult unreadable(std::string message) {
 
 }  // namespace
 
-CheckResult cgroup_memory(const Context& ctx, Facts&) {
+CheckResult cgroup_memory(const Context& ctx, Facts& facts) {
   Located loc = locate(ctx, "memory");
   if (!loc.hierarchy) return unreadable(loc.error);
   const Hierarchy& h = *loc.hierarchy;
@@ -164,6 +164,9 @@ CheckResult cgroup_memory(const Context& ctx, Facts&) {
     }
   }
 
+  facts.memory_cgroup_dir = h.dir;
+  facts.memory_cgroup_v2 = h.v2;
+  facts.memory_limit_bytes = limit;
   CheckResult r;
   r.metrics["cgroup_version"] = h.v2 ? 2 : 1;
   r.metrics["cgroup_dir"] = h.dir;

@@ -7,11 +7,12 @@
 #include <map>
 #include <string>
 
+#include "core/device_inventory.hpp"
+#include "core/nvml_device_json.hpp"
 #include "core/plural.hpp"
 #include "validate/checks.hpp"
 #include "validate/findings.hpp"
 #include "validate/nvml_advice.hpp"
-#include "validate/nvml_device_json.hpp"
 
 namespace gpuval::checks {
 namespace {
@@ -45,22 +46,6 @@ std::string device_names(const NvmlInventory& inv) {
     parts.push_back(counts[n] > 1 ? fmt::format("{} x {}", counts[n], n) : n);
   }
   return joined(parts);
-}
-
-// Devices into Facts::devices, merged by index with entries another probe may have made.
-void record_devices(const NvmlInventory& inv, Facts& facts) {
-  if (!facts.devices.is_array()) facts.devices = json::array();
-  for (const NvmlDevice& d : inv.devices) {
-    json entry = nvml_device_json(d);
-    auto it = std::find_if(facts.devices.begin(), facts.devices.end(), [&](const json& e) {
-      return e.is_object() && e.contains("index") && e["index"] == d.index;
-    });
-    if (it != facts.devices.end()) {
-      it->update(entry);
-    } else {
-      facts.devices.push_back(std::move(entry));
-    }
-  }
 }
 
 CheckResult not_nvml(const NvmlOpenFailure& f, json metrics) {
@@ -111,9 +96,7 @@ void device_problems(const NvmlDevice& d, Findings& f) {
   }
 }
 
-}  // namespace
-
-CheckResult nvml(const Context& ctx, Facts& facts) {
+CheckResult inventory_check(const Context& ctx, Facts& facts) {
   json metrics = {{"library", ctx.nvml_library}};
   if (!ctx.fs.is_real_root() && ctx.nvml_library == kNvmlSoname) {
     CheckResult r = make_result(
@@ -146,7 +129,6 @@ CheckResult nvml(const Context& ctx, Facts& facts) {
   }
 
   NvmlInventory& inv = *probe.inventory;
-  record_devices(inv, facts);
   Findings findings;
   if (inv.device_count == 0) {
     if (gpus_deliberately_absent(facts)) {
@@ -209,6 +191,20 @@ CheckResult nvml(const Context& ctx, Facts& facts) {
   }
   CheckResult r = make_result({}, {}, findings.status(), message, findings.hint());
   r.metrics = std::move(metrics);
+  return r;
+}
+
+}  // namespace
+
+CheckResult nvml(const Context& ctx, Facts& facts) {
+  CheckResult r = inventory_check(ctx, facts);
+  // The run's devices, as CUDA numbers them and tied to NVML by PCI bus id, whatever NVML's
+  // state: without NVML they come from the CUDA driver alone.
+  static const std::vector<CudaDeviceInfo> kNone;
+  const std::vector<CudaDeviceInfo>& cuda = facts.cuda ? facts.cuda->devices : kNone;
+  const NvmlInventory* inv = facts.nvml ? &*facts.nvml : nullptr;
+  facts.bindings = bind_devices(cuda, inv);
+  facts.devices = device_entries(cuda, inv);
   return r;
 }
 

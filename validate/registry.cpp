@@ -1,6 +1,7 @@
 #include "validate/registry.hpp"
 
 #include <array>
+#include <chrono>
 #include <exception>
 #include <string>
 
@@ -24,14 +25,16 @@ constexpr std::array kChecks = {
     CheckDef{"kernel-module", "Kernel module vs libraries", "driver", &checks::kernel_module},
     CheckDef{"cuda-driver", "CUDA driver init", "driver", &checks::cuda_driver},
     CheckDef{"cuda-compat", "CUDA driver vs runtime", "driver", &checks::cuda_compat},
+    // The inventory first: it ties each CUDA device to its NVML board (facts.bindings), which the
+    // GPU checks after it use.
+    CheckDef{"nvml", "NVML inventory", "gpu", &checks::nvml},
+    CheckDef{"gpu-visibility", "GPUs seen vs requested", "gpu", &checks::gpu_visibility},
+    CheckDef{"gpu-health", "GPU health", "gpu", &checks::gpu_health},
     CheckDef{"cuda-compute", "CUDA compute", "gpu", &checks::cuda_compute},
     CheckDef{"ptx-jit", "PTX JIT", "gpu", &checks::ptx_jit},
     CheckDef{"cublas", "cuBLAS GEMM", "gpu", &checks::cublas},
     CheckDef{"cudnn", "cuDNN convolution", "gpu", &checks::cudnn},
     CheckDef{"memory-pattern", "Device memory patterns", "gpu", &checks::memory_pattern},
-    CheckDef{"nvml", "NVML inventory", "gpu", &checks::nvml},
-    CheckDef{"gpu-visibility", "GPUs seen vs requested", "gpu", &checks::gpu_visibility},
-    CheckDef{"gpu-health", "GPU health", "gpu", &checks::gpu_health},
     CheckDef{"cgroup-memory", "Memory limit", "limits", &checks::cgroup_memory},
     CheckDef{"cgroup-cpu", "CPU limit", "limits", &checks::cgroup_cpu},
     CheckDef{"shm", "/dev/shm size", "limits", &checks::shm_size},
@@ -50,12 +53,14 @@ std::vector<CheckResult> run_checks(const Context& ctx, Facts& facts) {
   results.reserve(kChecks.size());
   for (const CheckDef& def : kChecks) {
     CheckResult r;
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       r = def.fn(ctx, facts);
     } catch (const std::exception& e) {
       r = make_result({}, {}, Status::Fail, std::string("check crashed: ") + e.what(),
                       "please report this as a gpuval bug with the run document attached");
     }
+    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.id = std::string(def.id);
     r.title = std::string(def.title);
     results.push_back(std::move(r));

@@ -121,19 +121,108 @@ TEST(BenchEntry, EntryHasStatisticsAndFractionOfPeak) {
   EXPECT_TRUE(e["verified"].get<bool>());
 }
 
-TEST(BenchEntry, ThrottledSamplesTurnPassIntoWarnWithHint) {
-  EXPECT_TRUE(is_throttling(0x4));    // SW power cap
+BenchSpec spec_of(const std::string& id) {
+  for (BenchSpec& s : catalogue("quick", 0)) {
+    if (s.id == id) return s;
+  }
+  ADD_FAILURE() << id << " missing";
+  return {};
+}
+
+TEST(BenchEntry, OnlyFaultSlowdownsCountAsThrottling) {
+  EXPECT_FALSE(is_throttling(0x4));  // SW power cap: where a healthy H100 runs dense GEMM
+  EXPECT_TRUE(is_power_limited(0x4));
+  EXPECT_TRUE(is_throttling(0x8));    // HW slowdown
+  EXPECT_TRUE(is_throttling(0x20));   // SW thermal
   EXPECT_TRUE(is_throttling(0x40));   // HW thermal
+  EXPECT_TRUE(is_throttling(0x80));   // HW power brake
   EXPECT_FALSE(is_throttling(0x1));   // idle
   EXPECT_FALSE(is_throttling(0x10));  // sync boost
+  EXPECT_FALSE(is_power_limited(0x40));
+}
+
+TEST(BenchEntry, ThermalSlowdownTurnsPassIntoWarnWithHint) {
   Outcome o;
   o.verified = true;
-  const json e = make_entry(triad_spec(), {{3000, 1500.0, 0x4}, {3000, 1980.0, 0}}, 3352.0, o);
+  const json e = make_entry(triad_spec(), {{3000, 1500.0, 0x40}, {3000, 1980.0, 0}}, 3352.0, o);
   EXPECT_EQ(e["status"], "WARN");
   EXPECT_TRUE(e["clocks"]["throttled"].get<bool>());
   EXPECT_EQ(e["clocks"]["throttled_samples"], 1);
-  EXPECT_NE(e["message"].get<std::string>().find("throttled"), std::string::npos);
-  EXPECT_FALSE(e["hint"].get<std::string>().empty());
+  EXPECT_NE(e["message"].get<std::string>().find("thermal or hardware slowdown"),
+            std::string::npos);
+  EXPECT_NE(e["hint"].get<std::string>().find("cooling"), std::string::npos);
+}
+
+TEST(BenchEntry, PowerCapIsRecordedPerSampleAndStaysAPass) {
+  // Dense BF16 GEMM on an H100 SXM at its 700 W limit: every repetition at the power cap.
+  Outcome o;
+  o.verified = true;
+  const json e = make_entry(spec_of("gemm-bf16"),
+                            {{780, 1755.0, 0x4}, {781, 1740.0, 0x4}, {779, 1980.0, 0}}, 989.4, o);
+  EXPECT_EQ(e["status"], "PASS") << e["message"];
+  EXPECT_FALSE(e["clocks"]["throttled"].get<bool>());
+  EXPECT_EQ(e["clocks"]["power_limited_samples"], 2);
+  EXPECT_EQ(e["clocks"]["power_limited"], json::array({true, true, false}));
+  EXPECT_NE(e["message"].get<std::string>().find("2 of 3 repetitions at the software power cap"),
+            std::string::npos);
+  EXPECT_TRUE(e["hint"].get<std::string>().empty());
+}
+
+TEST(BenchEntry, BidirectionalCopiesAreAFractionOfBothDirectionsOfTheLink) {
+  const json device = {{"pcie", {{"gen_max", 5}, {"width_max", 16}}}};
+  const BenchSpec bidir = spec_of("bidir-pinned");
+  EXPECT_EQ(bidir.peak, PeakKind::PcieLinkBothWays);
+  const double peak = *peak_for(bidir, device);
+  EXPECT_NEAR(peak, 2 * 63.0154, 1e-3);
+  // ~100 GB/s both ways on Gen5 x16 is healthy: about 0.8 of both directions, never 1.6.
+  Outcome o;
+  o.verified = true;
+  const json e =
+      make_entry(bidir, {{100, std::nullopt, std::nullopt}}, peak, o, peak_note(bidir, device));
+  EXPECT_NEAR(e["fraction_of_peak"].get<double>(), 100 / peak, 1e-12);
+  EXPECT_EQ(e["status"], "PASS");
+  EXPECT_EQ(e["peak_note"], "PCIe Gen5 x16, both directions");
+}
+
+TEST(BenchEntry, PinnedCopyFarUnderTheLinkWarnsNamingTheLink) {
+  const json device = {{"pcie", {{"gen_max", 4}, {"width_max", 16}}}};
+  const BenchSpec h2d = spec_of("h2d-pinned");
+  Outcome o;
+  o.verified = true;
+  const double peak = *peak_for(h2d, device);  // 31.5 GB/s
+  const json slow =
+      make_entry(h2d, {{12.0, std::nullopt, std::nullopt}}, peak, o, peak_note(h2d, device));
+  EXPECT_EQ(slow["status"], "WARN");
+  EXPECT_NE(slow["message"].get<std::string>().find("38 % of the peak 31.5 GB/s (PCIe Gen4 x16"),
+            std::string::npos)
+      << slow["message"];
+  EXPECT_NE(slow["hint"].get<std::string>().find("NUMA"), std::string::npos);
+  const json healthy = make_entry(h2d, {{26.0, std::nullopt, std::nullopt}}, peak, o);
+  EXPECT_EQ(healthy["status"], "PASS");
+  // Pageable copies depend on the host's memcpy: no floor.
+  const json pageable =
+      make_entry(spec_of("h2d-pageable"), {{8.0, std::nullopt, std::nullopt}}, peak, o);
+  EXPECT_EQ(pageable["status"], "PASS");
+}
+
+TEST(BenchEntry, Gh200sHostLinkPeakIsNvlinkC2c) {
+  const json device = {{"peaks", {{"host_link_gb_s", 450.0}, {"host_link", "NVLink-C2C"}}},
+                       {"pcie", {{"gen_max", 5}, {"width_max", 16}}}};
+  EXPECT_DOUBLE_EQ(*peak_for(spec_of("h2d-pinned"), device), 450.0);
+  EXPECT_DOUBLE_EQ(*peak_for(spec_of("bidir-pinned"), device), 900.0);
+  EXPECT_EQ(peak_note(spec_of("d2h-pinned"), device), "NVLink-C2C, one direction");
+  EXPECT_EQ(peak_note(spec_of("stream-triad"), device), "");
+}
+
+TEST(BenchEntry, DetailsGoIntoTheEntryWhenThereAreAny) {
+  Outcome o;
+  o.verified = true;
+  EXPECT_FALSE(make_entry(triad_spec(), {{3000, std::nullopt, std::nullopt}}, 3352.0, o)
+                   .contains("details"));
+  o.details["launches_per_iteration"] = 4000;
+  EXPECT_EQ(make_entry(triad_spec(), {{3000, std::nullopt, std::nullopt}}, 3352.0,
+                       o)["details"]["launches_per_iteration"],
+            4000);
 }
 
 TEST(BenchEntry, UnverifiedResultFails) {
@@ -189,6 +278,30 @@ TEST(BenchRunner, FilterSelectsIdsAndBadFilterIsRejected) {
   EXPECT_EQ(run_benchmarks(opt, facts, nullptr).size(), 5u);
   opt.filter = "([";
   EXPECT_THROW(run_benchmarks(opt, facts, nullptr), std::invalid_argument);
+}
+
+TEST(BenchRunner, EachSpecSamplesTheBoardBoundToItsCudaDevice) {
+  // CUDA_VISIBLE_DEVICES=3,1: CUDA 0 is NVML board 3, CUDA 1 is board 1. Clock samples and
+  // throttle reasons must come from those boards, not from NVML 0 and 1.
+  Facts facts;
+  facts.cuda = CudaDriverStatus{};
+  facts.cuda->device_count = 2;
+  facts.bindings = {DeviceBinding{0, 3u, "pci-bus-id"}, DeviceBinding{1, 1u, "pci-bus-id"}};
+  facts.devices = json::array({{{"index", 0}, {"mig", {{"enabled", false}}}},
+                               {{"index", 1}, {"mig", {{"enabled", true}}}}});
+  BenchOptions opt;
+  opt.filter = "^(stream-triad|h2d-pinned)$";
+  const std::vector<BenchSpec> specs = planned_specs(opt, facts);
+  ASSERT_EQ(specs.size(), 4u);
+  for (const BenchSpec& s : specs) {
+    EXPECT_EQ(s.nvml_index, s.device == 0 ? 3u : 1u) << s.id << " on " << s.device;
+    // A MIG slice shares the board's link: no floor for it.
+    if (s.id == "h2d-pinned") {
+      EXPECT_EQ(s.min_fraction_of_peak > 0, s.device == 0);
+    }
+  }
+  facts.bindings.clear();  // no NVML: no clock samples rather than another board's
+  for (const BenchSpec& s : planned_specs(opt, facts)) EXPECT_FALSE(s.nvml_index);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "validate/pci_address.hpp"
+#include "core/pci_address.hpp"
 
 namespace gpuval::checks {
 namespace {

@@ -84,13 +84,32 @@ TEST_F(NvmlCheck, HealthySystemPassesAndFillsTheInventory) {
   EXPECT_NEAR(d["peaks"]["bf16_tflops_at_max_clock"].get<double>(), 1070.531, 1e-3);
 }
 
-TEST_F(NvmlCheck, MergesIntoDeviceEntriesAnotherProbeMade) {
-  facts.devices = nlohmann::json::array({{{"index", 0}, {"sm_count_cuda", 132}}});
-  FakeNvmlConfig c(fake_system(1));
+TEST_F(NvmlCheck, DevicesAreListedAsCudaNumbersThemWithTheirOwnBoardsFacts) {
+  // CUDA_DEVICE_ORDER=FASTEST_FIRST (or CUDA_VISIBLE_DEVICES=1,0): CUDA's 0 is NVML's 1. Each
+  // entry must carry its own board's NVML facts, never those of the board at the same position.
+  nlohmann::json cfg = fake_system(2);
+  cfg["devices"][1]["max_sm_clock"] = 1755;
+  FakeNvmlConfig c(cfg);
+  facts.cuda = testing::cuda_sees({cfg["devices"][1], cfg["devices"][0]});
   run();
+  ASSERT_EQ(facts.devices.size(), 2u);
+  EXPECT_EQ(facts.devices[0]["index"], 0);
+  EXPECT_EQ(facts.devices[0]["nvml_index"], 1);
+  EXPECT_EQ(facts.devices[0]["uuid"], testing::fake_uuid(1));
+  EXPECT_EQ(facts.devices[0]["clocks"]["max_sm_mhz"], 1755);
+  EXPECT_EQ(facts.devices[1]["uuid"], testing::fake_uuid(0));
+  EXPECT_EQ(facts.devices[1]["clocks"]["max_sm_mhz"], 1980);
+  ASSERT_EQ(facts.bindings.size(), 2u);
+  EXPECT_EQ(facts.bindings[0].nvml_index, 1u);
+  EXPECT_EQ(facts.bindings[1].nvml_index, 0u);
+}
+
+TEST_F(NvmlCheck, WithoutNvmlTheDevicesComeFromCuda) {
+  facts.cuda = testing::cuda_sees({testing::healthy_h100(0)});
+  run("/nonexistent/libnvidia-ml.so.1");
   ASSERT_EQ(facts.devices.size(), 1u);
-  EXPECT_EQ(facts.devices[0]["sm_count_cuda"], 132);
-  EXPECT_EQ(facts.devices[0]["uuid"], testing::fake_uuid(0));
+  EXPECT_EQ(facts.devices[0]["source"], "cuda");
+  EXPECT_NEAR(facts.devices[0]["peaks"]["bf16_tflops"].get<double>(), 989.43, 0.01);
 }
 
 TEST_F(NvmlCheck, OfflineSysrootSkipsWithoutLoadingThisMachinesNvml) {

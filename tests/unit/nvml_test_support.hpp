@@ -9,6 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <vector>
+
+#include "core/driver_probe.hpp"
 
 namespace gpuval::testing {
 
@@ -52,6 +55,39 @@ inline nlohmann::json healthy_h100(int i) {
       {"power_mw", 71234},
       {"power_limit_mw", 700000},
   };
+}
+
+// The CUDA driver's view of the fake board `nvml` (a healthy_h100 entry) at CUDA ordinal
+// `ordinal`: same PCI bus id in CUDA's spelling ("0000:18:00.0"), an H100 SXM5's attributes.
+inline CudaDeviceInfo cuda_view(const nlohmann::json& nvml, int ordinal) {
+  CudaDeviceInfo d;
+  d.ordinal = ordinal;
+  d.name = nvml.value("name", "NVIDIA H100 80GB HBM3");
+  const std::string bus = nvml.value("pci_bus_id", "00000000:18:00.0");
+  d.pci_bus_id = "0000" + bus.substr(bus.find(':'));
+  d.uuid = nvml.value("uuid", "");
+  d.cc_major = 9;
+  d.cc_minor = 0;
+  d.sm_count = 132;
+  d.clock_mhz = 1980;
+  d.memory_clock_mhz = 2619;
+  d.memory_bus_width_bits = 5120;
+  d.total_memory_bytes = 85520809984ULL;
+  return d;
+}
+
+// A CUDA driver status that enumerates `nvml_devices` (healthy_h100 entries) in the given order
+// (CUDA_VISIBLE_DEVICES / CUDA_DEVICE_ORDER), initialised.
+inline CudaDriverStatus cuda_sees(const std::vector<nlohmann::json>& nvml_devices) {
+  CudaDriverStatus s;
+  s.library_loaded = true;
+  s.init_code = 0;
+  s.driver_version = 12040;
+  for (const nlohmann::json& d : nvml_devices) {
+    s.devices.push_back(cuda_view(d, static_cast<int>(s.devices.size())));
+  }
+  s.device_count = static_cast<int>(s.devices.size());
+  return s;
 }
 
 inline nlohmann::json fake_system(int gpus) {

@@ -63,28 +63,83 @@ TEST(Peaks, H100ComputePeaksUseTheDatasheetTensorClock) {
 }
 
 TEST(Peaks, H200UsesItsDatasheetTensorClockToo) {
-  PeakInputs h200{"NVIDIA H200", 9, 0, 132u, std::nullopt, 1980u, 3201u, 6144u};
+  PeakInputs h200{"NVIDIA H200", 9, 0, 132u, std::nullopt, 1980u, 3201u, 6144, std::nullopt};
   const Peaks p = compute_peaks(h200);
   EXPECT_EQ(p.tensor_clock_basis, "datasheet");
   EXPECT_NEAR(*p.bf16_tflops, 989.4, 0.1);  // H200 datasheet: 989 dense
   EXPECT_NEAR(*p.fp8_tflops, 1978.9, 0.1);  // 1979
 }
 
-TEST(Peaks, ProductsWithoutADatasheetClockUseTheMaxClock) {
-  // H100 PCIe: no row (another name and 114 SMs): tensor figures at its max SM clock.
-  PeakInputs pcie{"NVIDIA H100 PCIe", 9, 0, 114u, std::nullopt, 1755u, 1593u, 5120u};
-  const Peaks p = compute_peaks(pcie);
-  EXPECT_EQ(p.tensor_clock_basis, "max-clock");
-  EXPECT_EQ(p.tensor_clock_mhz, 1755u);
-  EXPECT_DOUBLE_EQ(*p.bf16_tflops, *p.bf16_tflops_at_max_clock);
-  EXPECT_NEAR(*p.bf16_tflops, 114 * 4096 * 1.755e9 / 1e12, 1e-3);
+TEST(Peaks, EveryHopperProductGetsItsDatasheetTensorClock) {
+  // Dense datasheet figures (sparse / 2): H100 PCIe 756.5 BF16 at 114 SMs; H100 NVL and H200 NVL
+  // 835.5 at 132 SMs; GH200 989.5. Before these rows the max clock overstated them by 8-16 %.
+  struct Row {
+    const char* name;
+    unsigned sms, max_clock, tensor_clock;
+    double bf16, fp8;
+  };
+  const Row rows[] = {
+      {"NVIDIA H100 PCIe", 114, 1755, 1620, 756.5, 1513.0},
+      {"NVIDIA H100 NVL", 132, 1785, 1545, 835.5, 1670.5},
+      {"NVIDIA H200 NVL", 132, 1785, 1545, 835.5, 1670.5},
+      {"NVIDIA GH200 480GB", 132, 1980, 1830, 989.4, 1978.9},
+      {"NVIDIA GH200 144G HBM3e", 132, 1980, 1830, 989.4, 1978.9},
+  };
+  for (const Row& r : rows) {
+    PeakInputs in{r.name, 9, 0, r.sms, std::nullopt, r.max_clock, 2619u, 5120u, std::nullopt};
+    const Peaks p = compute_peaks(in);
+    EXPECT_EQ(p.tensor_clock_basis, "datasheet") << r.name;
+    EXPECT_EQ(p.tensor_clock_mhz, r.tensor_clock) << r.name;
+    EXPECT_NEAR(*p.bf16_tflops, r.bf16, 0.5) << r.name;
+    EXPECT_NEAR(*p.fp8_tflops, r.fp8, 1.0) << r.name;
+    // FP64 and FP32 stay at the max clock (the datasheets quote them there).
+    EXPECT_NEAR(*p.fp32_tflops, 256.0 * r.sms * r.max_clock * 1e6 / 1e12, 1e-3) << r.name;
+  }
+}
 
-  // The SM count is part of the match: a cut-down part under the same name gets no row.
-  PeakInputs odd = h100_sxm5();
-  odd.gpu_cores = 128u * 114u;
-  EXPECT_EQ(compute_peaks(odd).tensor_clock_basis, "max-clock");
-  EXPECT_EQ(datasheet_clock("NVIDIA H100 80GB HBM3", 9, 0, 114), nullptr);
-  ASSERT_NE(datasheet_clock("NVIDIA H100 80GB HBM3", 9, 0, 132), nullptr);
+TEST(Peaks, AProductWithoutARowUsesTheMaxClock) {
+  PeakInputs h800{"NVIDIA H800", 9, 0, 132u, std::nullopt, 1980u, 2619u, 5120u, std::nullopt};
+  const Peaks p = compute_peaks(h800);
+  EXPECT_EQ(p.tensor_clock_basis, "max-clock");
+  EXPECT_EQ(p.tensor_clock_mhz, 1980u);
+  EXPECT_DOUBLE_EQ(*p.bf16_tflops, *p.bf16_tflops_at_max_clock);
+}
+
+TEST(Peaks, TheSmCountComesFromCudaSoAMigSliceGetsItsOwnPeak) {
+  // A 1g.10gb slice of an H100 SXM5: 16 SMs (from CUDA), the product's datasheet clock.
+  PeakInputs slice = h100_sxm5();
+  slice.sm_count = 16u;
+  const Peaks p = compute_peaks(slice);
+  EXPECT_EQ(p.sm_count_source, "cuda");
+  EXPECT_EQ(p.tensor_clock_basis, "datasheet");
+  EXPECT_NEAR(*p.bf16_tflops, 4096.0 * 16 * 1830e6 / 1e12, 1e-3);
+  EXPECT_NEAR(*p.bf16_tflops, 989.43 * 16 / 132, 1e-2);
+  EXPECT_NE(datasheet_clock("NVIDIA H100 80GB HBM3", std::nullopt, 9, 0), nullptr);
+  EXPECT_EQ(datasheet_clock("NVIDIA H100 80GB HBM3", std::nullopt, 8, 0), nullptr);
+}
+
+TEST(Peaks, AnUnfamiliarNameIsMatchedByThePciDeviceId) {
+  PeakInputs renamed{"NVIDIA H100 PCIe 80GB (new driver spelling)",
+                     9,
+                     0,
+                     114u,
+                     std::nullopt,
+                     1755u,
+                     1593u,
+                     5120u,
+                     0x2331u};
+  EXPECT_EQ(compute_peaks(renamed).tensor_clock_mhz, 1620u);
+  renamed.pci_device_id = 0x1234u;
+  EXPECT_EQ(compute_peaks(renamed).tensor_clock_basis, "max-clock");
+}
+
+TEST(Peaks, Gh200sHostLinkIsNvlinkC2c) {
+  PeakInputs gh{"NVIDIA GH200 480GB", 9, 0, 132u, std::nullopt, 1980u, 2619u, 6144u, std::nullopt};
+  const Peaks p = compute_peaks(gh);
+  ASSERT_TRUE(p.host_link_gb_s.has_value());
+  EXPECT_DOUBLE_EQ(*p.host_link_gb_s, 450.0);
+  EXPECT_EQ(p.host_link, "NVLink-C2C");
+  EXPECT_FALSE(compute_peaks(h100_sxm5()).host_link_gb_s.has_value());  // PCIe: from the link
 }
 
 TEST(Peaks, DatasheetClockNeverExceedsTheBoardsMaxClock) {
@@ -103,7 +158,8 @@ TEST(Peaks, TableReproducesDatasheetsAtTheClockNvidiaQuotes) {
   EXPECT_NEAR(*ph.fp8_tflops, 1978.9, 0.1);
   EXPECT_NEAR(*ph.tf32_tflops, 494.7, 0.1);
 
-  PeakInputs a100{"NVIDIA A100-SXM4-80GB", 8, 0, 108u, std::nullopt, 1410u, 1593u, 5120u};
+  PeakInputs a100{
+      "NVIDIA A100-SXM4-80GB", 8, 0, 108u, std::nullopt, 1410u, 1593u, 5120, std::nullopt};
   const Peaks pa = compute_peaks(a100);
   EXPECT_EQ(pa.sm_count_source, "cuda");
   EXPECT_NEAR(*pa.fp64_tflops, 9.7, 0.1);
@@ -113,7 +169,7 @@ TEST(Peaks, TableReproducesDatasheetsAtTheClockNvidiaQuotes) {
   EXPECT_NEAR(*pa.bf16_tflops, 312.0, 0.5);
   EXPECT_FALSE(pa.fp8_tflops) << "A100 has no FP8 tensor path";
 
-  PeakInputs l40s{"NVIDIA L40S", 8, 9, 142u, std::nullopt, 2520u, 9001u, 384u};
+  PeakInputs l40s{"NVIDIA L40S", 8, 9, 142u, std::nullopt, 2520u, 9001u, 384, std::nullopt};
   const Peaks pl = compute_peaks(l40s);
   EXPECT_NEAR(*pl.fp32_tflops, 91.6, 0.1);
   EXPECT_NEAR(*pl.tf32_tflops, 183.2, 0.1);
@@ -121,14 +177,15 @@ TEST(Peaks, TableReproducesDatasheetsAtTheClockNvidiaQuotes) {
   EXPECT_NEAR(*pl.dram_gb_s, 864.096, 1e-3);
   EXPECT_FALSE(pl.fp64_tensor_tflops);
 
-  PeakInputs a10{"NVIDIA A10", 8, 6, 72u, std::nullopt, 1695u, 6251u, 384u};
+  PeakInputs a10{"NVIDIA A10", 8, 6, 72u, std::nullopt, 1695u, 6251u, 384, std::nullopt};
   const Peaks p10 = compute_peaks(a10);
   EXPECT_NEAR(*p10.tf32_tflops, 62.5, 0.1);
   EXPECT_NEAR(*p10.fp16_tflops, 125.0, 0.1);
 }
 
 TEST(Peaks, GeforceAndL40RunTensorMathAtHalfRate) {
-  PeakInputs rtx4090{"NVIDIA GeForce RTX 4090", 8, 9, 128u, std::nullopt, 2520u, 10501u, 384u};
+  PeakInputs rtx4090{
+      "NVIDIA GeForce RTX 4090", 8, 9, 128u, std::nullopt, 2520u, 10501u, 384, std::nullopt};
   const Peaks p = compute_peaks(rtx4090);
   EXPECT_EQ(p.tensor_rate, "half");
   EXPECT_NEAR(*p.fp32_tflops, 82.6, 0.1);   // CUDA cores: unaffected
@@ -136,7 +193,7 @@ TEST(Peaks, GeforceAndL40RunTensorMathAtHalfRate) {
   EXPECT_NEAR(*p.fp8_tflops, 330.3, 0.1);
   EXPECT_FALSE(p.notes.empty());
 
-  PeakInputs l40{"NVIDIA L40", 8, 9, 142u, std::nullopt, 2490u, 9001u, 384u};
+  PeakInputs l40{"NVIDIA L40", 8, 9, 142u, std::nullopt, 2490u, 9001u, 384, std::nullopt};
   const Peaks pl = compute_peaks(l40);
   EXPECT_NEAR(*pl.fp16_tflops, 181.0, 0.1);  // L40 datasheet
   EXPECT_NEAR(*pl.fp8_tflops, 362.1, 0.1);
@@ -155,7 +212,7 @@ TEST(Peaks, EveryRequiredArchitectureHasARow) {
 }
 
 TEST(Peaks, UnknownArchitectureGetsNoComputePeakButKeepsDram) {
-  PeakInputs t4{"Tesla T4", 7, 5, 40u, std::nullopt, 1590u, 5001u, 256u};
+  PeakInputs t4{"Tesla T4", 7, 5, 40u, std::nullopt, 1590u, 5001u, 256, std::nullopt};
   const Peaks p = compute_peaks(t4);
   EXPECT_EQ(arch_rates(7, 5), nullptr);
   EXPECT_FALSE(p.fp32_tflops);
@@ -196,7 +253,8 @@ TEST(Peaks, MissingInputsGiveNotesNotGuesses) {
 }
 
 TEST(Peaks, JsonHasEveryFigureWithNullsForMissingOnes) {
-  PeakInputs a100{"NVIDIA A100-SXM4-40GB", 8, 0, std::nullopt, 6912u, 1410u, 1215u, 5120u};
+  PeakInputs a100{
+      "NVIDIA A100-SXM4-40GB", 8, 0, std::nullopt, 6912u, 1410u, 1215u, 5120, std::nullopt};
   const nlohmann::json j = peaks_json(compute_peaks(a100), a100);
   EXPECT_NEAR(j["dram_gb_s"].get<double>(), 1555.2, 1e-6);
   EXPECT_EQ(j["sm_count"], 108);

@@ -1,8 +1,8 @@
-#include "validate/pci_address.hpp"
+#include "core/pci_address.hpp"
 
 #include <cctype>
 
-namespace gpuval::checks {
+namespace gpuval {
 
 std::optional<std::array<unsigned long, 4>> parse_pci(std::string_view s) {
   std::array<unsigned long, 4> out{};
@@ -25,4 +25,4 @@ std::optional<std::array<unsigned long, 4>> parse_pci(std::string_view s) {
   return out;
 }
 
-}  // namespace gpuval::checks
+}  // namespace gpuval

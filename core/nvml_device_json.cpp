@@ -1,4 +1,4 @@
-#include "validate/nvml_device_json.hpp"
+#include "core/nvml_device_json.hpp"
 
 #include <fmt/format.h>
 
@@ -23,7 +23,7 @@ json nvml_error_json(const NvmlError& e) {
           {"file", e.file}, {"line", e.line}};
 }
 
-PeakInputs peak_inputs(const NvmlDevice& d) {
+PeakInputs nvml_peak_inputs(const NvmlDevice& d) {
   PeakInputs in;
   in.name = d.name.value_or("");
   in.cc_major = d.cc_major;
@@ -32,6 +32,8 @@ PeakInputs peak_inputs(const NvmlDevice& d) {
   in.max_sm_clock_mhz = d.max_sm_clock_mhz;
   in.max_memory_clock_mhz = d.max_memory_clock_mhz;
   in.memory_bus_width_bits = d.memory_bus_width_bits;
+  // nvmlPciInfo_t.pciDeviceId is (device id << 16) | vendor id.
+  if (d.pci_device_id) in.pci_device_id = *d.pci_device_id >> 16;
   return in;
 }
 
@@ -86,7 +88,7 @@ json nvml_device_json(const NvmlDevice& d) {
   j["temperature_c"] = opt(d.temperature_c);
   j["power"] = {{"usage_w", d.power_usage_mw ? json(*d.power_usage_mw / 1000.0) : json(nullptr)},
                 {"limit_w", d.power_limit_mw ? json(*d.power_limit_mw / 1000.0) : json(nullptr)}};
-  const PeakInputs in = peak_inputs(d);
+  const PeakInputs in = nvml_peak_inputs(d);
   j["peaks"] = peaks_json(compute_peaks(in), in);
   j["unsupported"] = d.unsupported;
   json errors = json::array();

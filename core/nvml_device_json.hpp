@@ -11,7 +11,7 @@
 
 namespace gpuval {
 
-PeakInputs peak_inputs(const NvmlDevice& d);
+PeakInputs nvml_peak_inputs(const NvmlDevice& d);
 
 nlohmann::json nvml_device_json(const NvmlDevice& d);
 

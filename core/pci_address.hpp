@@ -6,8 +6,8 @@
 #include <optional>
 #include <string_view>
 
-namespace gpuval::checks {
+namespace gpuval {
 
 std::optional<std::array<unsigned long, 4>> parse_pci(std::string_view s);
 
-}  // namespace gpuval::checks
+}  // namespace gpuval

@@ -1,0 +1,154 @@
+#include "core/device_inventory.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/nvml_device_json.hpp"
+#include "core/pci_address.hpp"
+
+namespace gpuval {
+namespace {
+
+using nlohmann::json;
+
+template <typename T>
+json opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+const NvmlDevice* nvml_device(const NvmlInventory* nvml, std::optional<unsigned> index) {
+  if (nvml == nullptr || !index) return nullptr;
+  for (const NvmlDevice& d : nvml->devices) {
+    if (d.index == *index) return &d;
+  }
+  return nullptr;
+}
+
+json cuda_json(const CudaDeviceInfo& c) {
+  return {{"ordinal", c.ordinal},
+          {"name", c.name.empty() ? json(nullptr) : json(c.name)},
+          {"pci_bus_id", c.pci_bus_id.empty() ? json(nullptr) : json(c.pci_bus_id)},
+          {"uuid", c.uuid.empty() ? json(nullptr) : json(c.uuid)},
+          {"compute_capability", c.cc_major && c.cc_minor
+                                     ? json(fmt::format("{}.{}", *c.cc_major, *c.cc_minor))
+                                     : json(nullptr)},
+          {"sm_count", opt(c.sm_count)},
+          {"clock_mhz", opt(c.clock_mhz)},
+          {"memory_clock_mhz", opt(c.memory_clock_mhz)},
+          {"memory_bus_width_bits", opt(c.memory_bus_width_bits)},
+          {"total_memory_bytes", opt(c.total_memory_bytes)},
+          {"errors", c.errors}};
+}
+
+}  // namespace
+
+std::vector<DeviceBinding> bind_devices(const std::vector<CudaDeviceInfo>& cuda,
+                                        const NvmlInventory* nvml) {
+  std::vector<DeviceBinding> out;
+  out.reserve(cuda.size());
+  for (const CudaDeviceInfo& c : cuda) {
+    DeviceBinding b{c.ordinal, std::nullopt, {}};
+    const auto want = parse_pci(c.pci_bus_id);
+    if (nvml == nullptr) {
+      b.how = "NVML not available";
+    } else if (!want) {
+      b.how = c.pci_bus_id.empty() ? "CUDA gave no PCI bus id"
+                                   : "CUDA's PCI bus id '" + c.pci_bus_id + "' is not one";
+    } else {
+      for (const NvmlDevice& d : nvml->devices) {
+        if (d.pci_bus_id && parse_pci(*d.pci_bus_id) == want) {
+          b.nvml_index = d.index;
+          b.how = "pci-bus-id";
+          break;
+        }
+      }
+      if (!b.nvml_index) b.how = "no NVML device has PCI bus id " + c.pci_bus_id;
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+std::vector<unsigned> unbound_nvml_devices(const std::vector<DeviceBinding>& bindings,
+                                           const NvmlInventory& nvml) {
+  std::vector<unsigned> out;
+  for (const NvmlDevice& d : nvml.devices) {
+    const bool bound = std::any_of(bindings.begin(), bindings.end(), [&](const DeviceBinding& b) {
+      return b.nvml_index && *b.nvml_index == d.index;
+    });
+    if (!bound) out.push_back(d.index);
+  }
+  return out;
+}
+
+std::optional<unsigned> nvml_index_for(const std::vector<DeviceBinding>& bindings,
+                                       int cuda_ordinal) {
+  for (const DeviceBinding& b : bindings) {
+    if (b.cuda_ordinal == cuda_ordinal) return b.nvml_index;
+  }
+  return std::nullopt;
+}
+
+PeakInputs peak_inputs(const CudaDeviceInfo* cuda, const NvmlDevice* nvml) {
+  PeakInputs in = nvml != nullptr ? nvml_peak_inputs(*nvml) : PeakInputs{};
+  if (cuda == nullptr) return in;
+  if (in.name.empty()) in.name = cuda->name;
+  if (!in.cc_major || !in.cc_minor) {
+    in.cc_major = cuda->cc_major;
+    in.cc_minor = cuda->cc_minor;
+  }
+  if (cuda->sm_count) in.sm_count = cuda->sm_count;
+  if (!in.max_sm_clock_mhz) in.max_sm_clock_mhz = cuda->clock_mhz;
+  if (!in.max_memory_clock_mhz) in.max_memory_clock_mhz = cuda->memory_clock_mhz;
+  if (!in.memory_bus_width_bits) in.memory_bus_width_bits = cuda->memory_bus_width_bits;
+  return in;
+}
+
+json device_entries(const std::vector<CudaDeviceInfo>& cuda, const NvmlInventory* nvml) {
+  json out = json::array();
+  if (cuda.empty()) {
+    if (nvml == nullptr) return out;
+    for (const NvmlDevice& d : nvml->devices) {
+      json e = nvml_device_json(d);
+      e["nvml_index"] = d.index;
+      e["cuda_ordinal"] = nullptr;
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+  const std::vector<DeviceBinding> bindings = bind_devices(cuda, nvml);
+  for (std::size_t i = 0; i < cuda.size(); ++i) {
+    const CudaDeviceInfo& c = cuda[i];
+    const NvmlDevice* d = nvml_device(nvml, bindings[i].nvml_index);
+    json e = d != nullptr ? nvml_device_json(*d) : json{{"source", "cuda"}};
+    if (d == nullptr) {
+      e["uuid"] = c.uuid.empty() ? json(nullptr) : json(c.uuid);
+      e["name"] = c.name.empty() ? json(nullptr) : json(c.name);
+      e["pci_bus_id"] = c.pci_bus_id.empty() ? json(nullptr) : json(c.pci_bus_id);
+      e["compute_capability"] = cuda_json(c)["compute_capability"];
+    }
+    e["index"] = c.ordinal;
+    e["cuda_ordinal"] = c.ordinal;
+    e["nvml_index"] = opt(bindings[i].nvml_index);
+    e["nvml_binding"] = bindings[i].how;
+    e["cuda"] = cuda_json(c);
+    const PeakInputs in = peak_inputs(&c, d);
+    e["peaks"] = peaks_json(compute_peaks(in), in);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+const json* device_entry(const json& devices, int device) {
+  if (!devices.is_array()) return nullptr;
+  for (const json& e : devices) {
+    if (e.is_object() && e.contains("index") && e["index"].is_number_integer() &&
+        e["index"].get<int>() == device) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace gpuval
