@@ -15,6 +15,7 @@
 #include "bench/bench_state.hpp"
 #include "bench/event_timing.hpp"
 #include "bench/host_memory.hpp"
+#include "bench/host_pattern.hpp"
 #include "bench/module_bench.hpp"
 #include "bench/p2p_benchmark.hpp"
 #include "core/cuda_raii.hpp"
@@ -218,34 +219,6 @@ void run_stream(benchmark::State& st, const BenchSpec& spec, DeviceResources& r,
   }
 }
 
-// One period of the host copy of the byte pattern (byte_pattern(i) depends on i mod 256).
-std::array<unsigned char, 256> pattern_period(unsigned char salt) {
-  std::array<unsigned char, 256> p{};
-  for (std::size_t i = 0; i < p.size(); ++i) p[i] = kernels::byte_pattern(i, salt);
-  return p;
-}
-
-void fill_host(unsigned char* bytes, std::size_t count, unsigned char salt) {
-  const auto period = pattern_period(salt);
-  for (std::size_t at = 0; at < count; at += period.size()) {
-    std::memcpy(bytes + at, period.data(), std::min(period.size(), count - at));
-  }
-}
-
-// Index of the first byte that is not the pattern, or `count`.
-std::size_t first_host_mismatch(const unsigned char* bytes, std::size_t count) {
-  const auto period = pattern_period(kernels::kPatternSalt);
-  for (std::size_t at = 0; at < count; at += period.size()) {
-    const std::size_t n = std::min(period.size(), count - at);
-    if (std::memcmp(bytes + at, period.data(), n) != 0) {
-      for (std::size_t i = 0; i < n; ++i) {
-        if (bytes[at + i] != period[i]) return at + i;
-      }
-    }
-  }
-  return count;
-}
-
 bool is_pinned_kind(BenchKind k) {
   return k == BenchKind::H2DPinned || k == BenchKind::D2HPinned || k == BenchKind::BidirPinned;
 }
@@ -270,7 +243,7 @@ HostBuffers& host_for(std::shared_ptr<HostBuffers>& cache, const BenchSpec& spec
     h->pageable_src = std::make_unique_for_overwrite<unsigned char[]>(bytes);
     h->pageable_dst = std::make_unique_for_overwrite<unsigned char[]>(bytes);
   }
-  fill_host(h->src(), bytes, kernels::kPatternSalt);
+  fill_host_pattern(h->src(), bytes, kernels::kPatternSalt);
   cache = std::move(h);
   return *cache;
 }
@@ -341,7 +314,7 @@ void run_copy(benchmark::State& st, const BenchSpec& spec, DeviceResources& r,
       GPUVAL_CUDA_CHECK(
           kernels::launch_fill_byte_pattern(dev_dst, bytes, kernels::kPoisonSalt, stream.get()));
     }
-    if (to_host) fill_host(host->dst(), bytes, kernels::kPoisonSalt);  // no copy in flight
+    if (to_host) fill_host_pattern(host->dst(), bytes, kernels::kPoisonSalt);  // no copy in flight
   };
   event_timed(st, stream.get(), nvml, spec.nvml_index, 1.0, launch, poison);
   stream.synchronize();
@@ -359,7 +332,7 @@ void run_copy(benchmark::State& st, const BenchSpec& spec, DeviceResources& r,
     }
   }
   if (message.empty() && to_host) {
-    if (const std::size_t at = first_host_mismatch(host->dst(), bytes); at != bytes) {
+    if (const std::size_t at = first_pattern_mismatch(host->dst(), bytes); at != bytes) {
       message = fmt::format("bytes copied to the host differ from the device's from byte {}", at);
     }
   }

@@ -1,0 +1,38 @@
+// How long each benchmark takes, estimated from its spec and a device's rates: the plan behind
+// the time budget in bench/README.md ("Time budget"), checked by tests/unit/bench_budget_test.cpp
+// so that a change to sizes, iterations or repetitions that breaks the budget fails on the CPU.
+// The real wall time of every benchmark is recorded in the run document (wall_s) and verified
+// on the first GPU run; this is an estimate, not a measurement.
+#pragma once
+
+#include <vector>
+
+#include "bench/catalogue.hpp"
+
+namespace gpuval::bench {
+
+// Sustained rates and fixed costs of one device (defaults: an H100 SXM on a PCIe Gen5 host, on
+// the slow side of what peers measure, so the estimate errs long).
+struct RateModel {
+  double dram_gb_s = 3000;         // STREAM and D2D, bytes read + written
+  double pinned_link_gb_s = 50;    // pinned H2D/D2H, one direction
+  double pageable_link_gb_s = 12;  // pageable copies (staged through the driver's buffers)
+  double p2p_gb_s = 300;           // NVLink peer copies
+  double fp64_tflops = 55, fp32_tflops = 45, tf32_tflops = 350, fp16_tflops = 650,
+         bf16_tflops = 650, fp8_tflops = 1100;
+  double conv_tflops = 250;
+  double launch_us = 3, roundtrip_us = 12;
+  double host_fill_gb_s = 5;        // host memcpy of the pattern / poison
+  double pin_gb_s = 4;              // cudaMallocHost page pinning
+  double module_setup_s = 0.3;      // per GEMM/convolution problem: allocation, fill, algorithm
+  double per_repetition_s = 0.002;  // Google Benchmark and clock-sample overhead
+};
+
+// Seconds `spec` takes on a device with `rates`: warm-up and timed work of every repetition,
+// plus its setup and verification.
+double estimated_seconds(const BenchSpec& spec, const RateModel& rates);
+
+// The sum over `specs`.
+double estimated_seconds(const std::vector<BenchSpec>& specs, const RateModel& rates);
+
+}  // namespace gpuval::bench
