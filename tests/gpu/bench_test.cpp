@@ -252,5 +252,51 @@ TEST_F(BenchHarnessGpu, GemmAndConvolutionEntriesAreMeasuredAndVerified) {
   }
 }
 
+// gpuval's own benchmarks through the whole harness: STREAM, copies and latencies measured,
+// verified (outputs poisoned before the timed calls), bound to their NVML board, with a sane
+// fraction of peak (bidir against both directions of the link) and their wall time.
+TEST_F(BenchHarnessGpu, BandwidthAndLatencyEntriesAreMeasuredVerifiedAndTimed) {
+  const json b = run("^(stream-|memcpy-d2d|h2d-|d2h-|bidir-|launch-latency|roundtrip-latency)");
+  ASSERT_GE(b.size(), 13u);
+  for (const json& e : b) {
+    const std::string id = e["id"].get<std::string>();
+    EXPECT_TRUE(e["status"] == "PASS" || e["status"] == "WARN") << e.dump();
+    EXPECT_TRUE(e["verified"].get<bool>()) << e.dump();
+    EXPECT_TRUE(e.contains("wall_s") && e["wall_s"].get<double>() > 0) << id;
+    if (e["fraction_of_peak"].is_number()) {
+      EXPECT_GT(e["fraction_of_peak"].get<double>(), 0.05) << e.dump();
+      EXPECT_LT(e["fraction_of_peak"].get<double>(), 1.02) << e.dump();
+    }
+    if (id.find("latency") != std::string::npos) {
+      EXPECT_TRUE(e["details"].is_object() && !e["details"].empty()) << e.dump();
+      EXPECT_GT(e["median"].get<double>(), 0.0);
+      EXPECT_LT(e["median"].get<double>(), 1000.0) << "microseconds per launch";
+    }
+    std::printf("%-18s median %10.2f %-7s %6.1f %% of peak  cv %5.2f %%  %5.2f s  %s\n", id.c_str(),
+                e["median"].is_number() ? e["median"].get<double>() : -1.0,
+                e["unit"].get<std::string>().c_str(),
+                e["fraction_of_peak"].is_number() ? 100 * e["fraction_of_peak"].get<double>() : -1,
+                e["cv"].is_number() ? 100 * e["cv"].get<double>() : -1, e.value("wall_s", 0.0),
+                e["status"].get<std::string>().c_str());
+  }
+}
+
+// The inventory ties every CUDA device to the NVML board with the same PCI bus id.
+TEST_F(BenchHarnessGpu, EveryCudaDeviceIsBoundToItsNvmlBoard) {
+  if (!facts_.nvml) GTEST_SKIP() << "NVML not available here";
+  ASSERT_EQ(facts_.bindings.size(), static_cast<std::size_t>(facts_.cuda->device_count));
+  for (const DeviceBinding& binding : facts_.bindings) {
+    ASSERT_TRUE(binding.nvml_index.has_value()) << binding.how;
+    char bus[32] = {};
+    ASSERT_EQ(cudaDeviceGetPCIBusId(bus, sizeof bus, binding.cuda_ordinal), cudaSuccess);
+    const json* entry = device_entry(facts_.devices, binding.cuda_ordinal);
+    ASSERT_NE(entry, nullptr);
+    EXPECT_EQ((*entry)["nvml_index"], *binding.nvml_index);
+    std::printf("CUDA %d (%s) -> NVML %u (%s), %s SMs\n", binding.cuda_ordinal, bus,
+                *binding.nvml_index, (*entry)["pci_bus_id"].dump().c_str(),
+                (*entry)["peaks"]["sm_count"].dump().c_str());
+  }
+}
+
 }  // namespace
 }  // namespace gpuval
