@@ -83,11 +83,11 @@ const GemmPrecisionSpec* find_precision(const char* name) {
 
 std::size_t c_element_size(const GemmTypes& t) { return t.c == CUDA_R_64F ? 8 : 4; }
 
-// Device memory the session allocates: A, B, C, the workspace and fill_random's staging.
+// Device memory the session allocates: A, B, C and the workspace (the operands are generated in
+// place: no staging buffer).
 std::size_t bytes_needed(const GemmTypes& t, std::size_t m, std::size_t n, std::size_t k) {
   const std::size_t element = kernels::gemm_element_size(t.element);
-  return (m * k + k * n) * element + m * n * c_element_size(t) + kLtWorkspaceBytes +
-         fill_staging_bytes(m * k > k * n ? m * k : k * n);
+  return (m * k + k * n) * element + m * n * c_element_size(t) + kLtWorkspaceBytes;
 }
 
 std::string gib(std::size_t bytes) {
@@ -229,8 +229,9 @@ class GemmSession final : public BenchSession {
                            {"waves", heuristics[0].wavesCount}};
   }
 
-  // Random A^T (K x M) and B (K x N); the rounded values of the checked rows of A (columns of
-  // A^T) and columns of B come back, and the FP64 reference of the checked grid is built.
+  // Random A^T (K x M) and B (K x N), generated on the device; the checked rows of A (columns of
+  // A^T) and columns of B come back as the library will read them, and the FP64 reference of the
+  // checked grid is built.
   void prepare_operands(std::uint64_t seed) {
     rows_ = sample_indices(static_cast<std::int64_t>(m_), kSampledRows, operand_key(seed, 2));
     cols_ = sample_indices(static_cast<std::int64_t>(n_), kSampledCols, operand_key(seed, 3));
@@ -238,10 +239,10 @@ class GemmSession final : public BenchSession {
     for (std::int64_t row : rows_) a_segments.push_back({static_cast<std::size_t>(row) * k_, k_});
     std::vector<Segment> b_segments;
     for (std::int64_t col : cols_) b_segments.push_back({static_cast<std::size_t>(col) * k_, k_});
-    const auto a_rows =
-        fill_random(types_.element, a_.get(), m_ * k_, operand_key(seed, 0), a_segments);
-    const auto b_cols =
-        fill_random(types_.element, b_.get(), k_ * n_, operand_key(seed, 1), b_segments);
+    const auto a_rows = fill_random(types_.element, a_.get(), m_ * k_, operand_key(seed, 0),
+                                    a_segments, stream_.get());
+    const auto b_cols = fill_random(types_.element, b_.get(), k_ * n_, operand_key(seed, 1),
+                                    b_segments, stream_.get());
     reference_.clear();
     for (const std::vector<double>& a : a_rows) {
       for (const std::vector<double>& b : b_cols) {
