@@ -1,12 +1,11 @@
 // What the benchmark sessions of the probe modules compute on the host, kept free of CUDA so it
 // is unit-tested on machines without a GPU: the random operand values (one definition with the
-// device generator, kernels/operand_rng.hpp), which output elements are checked, the tolerance
-// at a given depth K, and the exact decoding of the typed elements (probes/element_codec.hpp).
-// Header-only: each module is its own shared library.
+// device generator, kernels/operand_rng.hpp), which output elements are checked, and the exact
+// decoding of the typed elements (probes/element_codec.hpp). Header-only: each module is its own
+// shared library.
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -46,14 +45,5 @@ inline std::vector<std::int64_t> sample_indices(std::int64_t count, std::int64_t
 // Rows and columns checked per benchmark: a 16 x 16 grid of output elements, 256 in all.
 inline constexpr std::int64_t kSampledRows = 16;
 inline constexpr std::int64_t kSampledCols = 16;
-
-// The normwise tolerance for a dot-product depth of k when `base` holds at depth `base_k`: the
-// rounding error of a sum of k random-sign terms grows like sqrt(k) relative to the sum, so the
-// bound grows the same way (never below `base`). FP32 at k = 8192: 1e-5 -> 5.1e-5, still far
-// under what TF32 operands give (~4e-4), so a wrong precision still fails.
-inline double tolerance_at_depth(double base, std::int64_t k, std::int64_t base_k) {
-  if (k <= base_k || base_k <= 0) return base;
-  return base * std::sqrt(static_cast<double>(k) / static_cast<double>(base_k));
-}
 
 }  // namespace gpuval::probes
