@@ -1,7 +1,4 @@
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <cuda_fp8.h>
-
+#include "kernels/element_rounding.cuh"
 #include "kernels/reference_gemm.cuh"
 
 namespace gpuval::kernels {
@@ -10,36 +7,7 @@ namespace {
 constexpr int kTile = 16;
 constexpr unsigned kQuantizeBlock = 256;
 
-template <typename T>
-struct Rounding;
-
-template <>
-struct Rounding<double> {
-  __device__ static double to(double v) { return v; }
-  __device__ static double back(double v) { return v; }
-};
-template <>
-struct Rounding<float> {
-  __device__ static float to(double v) { return __double2float_rn(v); }
-  __device__ static double back(float v) { return static_cast<double>(v); }
-};
-template <>
-struct Rounding<__half> {
-  __device__ static __half to(double v) { return __double2half(v); }
-  __device__ static double back(__half v) { return static_cast<double>(__half2float(v)); }
-};
-template <>
-struct Rounding<__nv_bfloat16> {
-  __device__ static __nv_bfloat16 to(double v) { return __double2bfloat16(v); }
-  __device__ static double back(__nv_bfloat16 v) {
-    return static_cast<double>(__bfloat162float(v));
-  }
-};
-template <>
-struct Rounding<__nv_fp8_e4m3> {
-  __device__ static __nv_fp8_e4m3 to(double v) { return __nv_fp8_e4m3(v); }
-  __device__ static double back(__nv_fp8_e4m3 v) { return static_cast<double>(float(v)); }
-};
+using detail::Rounding;
 
 template <typename T>
 __global__ void quantize_kernel(double* __restrict__ values, T* __restrict__ typed, std::size_t n) {
@@ -86,22 +54,6 @@ __global__ void reference_gemm_tn_kernel(int m, int n, int k, const double* __re
 }
 
 }  // namespace
-
-std::size_t gemm_element_size(GemmElement element) {
-  switch (element) {
-    case GemmElement::F64:
-      return 8;
-    case GemmElement::F32:
-      return 4;
-    case GemmElement::F16:
-      return 2;
-    case GemmElement::BF16:
-      return 2;
-    case GemmElement::E4M3:
-      return 1;
-  }
-  return 0;
-}
 
 cudaError_t launch_quantize(GemmElement element, double* values, void* typed, std::size_t n,
                             cudaStream_t stream) {

@@ -11,12 +11,9 @@
 
 #include <cstddef>
 
+#include "kernels/gemm_element.hpp"
+
 namespace gpuval::kernels {
-
-enum class GemmElement : int { F64, F32, F16, BF16, E4M3 };
-
-// Bytes per element of the type (8, 4, 2, 2, 1).
-std::size_t gemm_element_size(GemmElement element);
 
 // Rounds each of the n values to `element` (round to nearest even; E4M3 saturates to +-448),
 // writes the typed copy to `typed` (n elements of that type) and the rounded value back into

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <utility>
 
+#include "probes/lt_heuristic.hpp"
+
 namespace gpuval::probes {
 
 // Owner of a cuBLAS object released by `Destroy`.
@@ -41,6 +43,10 @@ using LtHandle = CublasObject<cublasLtHandle_t, cublasLtDestroy>;
 using LtMatmulDesc = CublasObject<cublasLtMatmulDesc_t, cublasLtMatmulDescDestroy>;
 using LtLayout = CublasObject<cublasLtMatrixLayout_t, cublasLtMatrixLayoutDestroy>;
 using LtPreference = CublasObject<cublasLtMatmulPreference_t, cublasLtMatmulPreferenceDestroy>;
+
+// The CUDA-free decision (probes/lt_heuristic.hpp) names the statuses by value.
+static_assert(static_cast<int>(CUBLAS_STATUS_SUCCESS) == kCublasStatusSuccess);
+static_assert(static_cast<int>(CUBLAS_STATUS_NOT_SUPPORTED) == kCublasStatusNotSupported);
 
 // cuBLASLt workspace: NVIDIA recommends 32 MiB on Hopper (cuBLAS docs, cublasSetWorkspace).
 inline constexpr std::size_t kLtWorkspaceBytes = std::size_t{32} << 20;

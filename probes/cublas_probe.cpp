@@ -1,6 +1,8 @@
 // libgpuval_probe_cublas.so: GEMM through cuBLAS (FP64, FP32, TF32, FP16, BF16) and cuBLASLt
-// (FP8 E4M3 on compute capability >= 8.9), each compared with the FP64 reference GEMM of the same
-// rounded operands. Precisions, shape and tolerances: probes/gemm_precisions.hpp. The module's
+// (FP8 E4M3 on compute capability >= 8.9), every element compared with the exact dot product of
+// the same rounded operands and held to its own bound from the precision's error model.
+// Precisions, shape and models: probes/gemm_precisions.hpp, probes/gemm_error_model.hpp. An FP8
+// combination cuBLASLt has no algorithm for is a SKIP (probes/lt_heuristic.hpp). The module's
 // GEMM benchmarks (bench_* of probes/probe_abi.h) are in probes/cublaslt_bench.cpp.
 #include <cublasLt.h>
 #include <cublas_v2.h>
@@ -8,8 +10,10 @@
 #include <library_types.h>
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/cuda_error.hpp"
@@ -18,7 +22,9 @@
 #include "kernels/reference_gemm.cuh"
 #include "probes/cublas_objects.hpp"
 #include "probes/cublaslt_bench.hpp"
+#include "probes/gemm_error_model.hpp"
 #include "probes/gemm_precisions.hpp"
+#include "probes/lt_heuristic.hpp"
 #include "probes/probe_abi.h"
 #include "probes/probe_device.hpp"
 #include "probes/probe_json.hpp"
@@ -45,16 +51,24 @@ GemmElement operand_element(GemmPrecision p) {
   return GemmElement::F64;
 }
 
-// Operands rounded to the precision's element type on the device, and the FP64 reference of
-// exactly those rounded values.
+// Operands rounded to the precision's element type on the device, and the reference and bound
+// of every output element from exactly those rounded values (read back: what the library
+// multiplies), row-major over (m, n).
 struct PreparedGemm {
   cuda::DeviceBuffer<unsigned char> a;
   cuda::DeviceBuffer<unsigned char> b;
-  std::vector<double> reference;
+  std::vector<ElementBound> bounds;
 };
 
-PreparedGemm prepare(GemmElement element, const std::vector<double>& at,
+// Host threads for the bounds (M x N elements x K products).
+unsigned bound_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1u : (n > 16 ? 16u : n);
+}
+
+PreparedGemm prepare(const GemmPrecisionSpec& spec, const std::vector<double>& at,
                      const std::vector<double>& b, GemmShape s) {
+  const GemmElement element = operand_element(spec.precision);
   cuda::DeviceBuffer<double> a_values(at.size());
   cuda::DeviceBuffer<double> b_values(b.size());
   a_values.upload(at);
@@ -63,16 +77,26 @@ PreparedGemm prepare(GemmElement element, const std::vector<double>& at,
   PreparedGemm p{cuda::DeviceBuffer<unsigned char>(at.size() * element_size),
                  cuda::DeviceBuffer<unsigned char>(b.size() * element_size),
                  {}};
+  // Legacy stream, like the synchronous copies around them.
   GPUVAL_CUDA_CHECK(
       kernels::launch_quantize(element, a_values.get(), p.a.get(), a_values.size(), nullptr));
   GPUVAL_CUDA_CHECK(
       kernels::launch_quantize(element, b_values.get(), p.b.get(), b_values.size(), nullptr));
-  cuda::DeviceBuffer<double> c(static_cast<std::size_t>(s.m) * s.n);
-  c.fill_bytes(0xFF);  // NaN: an element the reference kernel missed cannot pass
-  GPUVAL_CUDA_CHECK(kernels::launch_reference_gemm_tn(s.m, s.n, s.k, a_values.get(), b_values.get(),
-                                                      c.get(), nullptr));
   GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
-  p.reference = c.download();
+  const std::vector<double> a_rounded = a_values.download();  // A^T: row m at [m K, m K + K)
+  const std::vector<double> b_rounded = b_values.download();  // B: column n at [n K, n K + K)
+  const auto k = static_cast<std::size_t>(s.k);
+  std::vector<std::vector<double>> rows(static_cast<std::size_t>(s.m));
+  std::vector<std::vector<double>> cols(static_cast<std::size_t>(s.n));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    rows[i].assign(a_rounded.begin() + static_cast<std::ptrdiff_t>(i * k),
+                   a_rounded.begin() + static_cast<std::ptrdiff_t>((i + 1) * k));
+  }
+  for (std::size_t j = 0; j < cols.size(); ++j) {
+    cols[j].assign(b_rounded.begin() + static_cast<std::ptrdiff_t>(j * k),
+                   b_rounded.begin() + static_cast<std::ptrdiff_t>((j + 1) * k));
+  }
+  p.bounds = gemm_grid_bounds(*spec.model, rows, cols, bound_threads());
   return p;
 }
 
@@ -113,8 +137,10 @@ void gemm_ex(cublasHandle_t handle, GemmPrecision precision, const PreparedGemm&
       f64 ? static_cast<const void*>(&beta64) : &beta32, c, ct, s.m, compute, CUBLAS_GEMM_DEFAULT));
 }
 
-// C (M x N, FP32) = A^T B with E4M3 operands through cuBLASLt ("TN" is what FP8 requires).
-void gemm_fp8_lt(cublasLtHandle_t lt, const PreparedGemm& in, float* c, GemmShape s) {
+// C (M x N, FP32) = A^T B with E4M3 operands through cuBLASLt ("TN" is what FP8 requires), or
+// the reason to SKIP when cuBLASLt has no algorithm for it.
+std::optional<std::string> gemm_fp8_lt(cublasLtHandle_t lt, const PreparedGemm& in, float* c,
+                                       GemmShape s) {
   LtMatmulDesc op;
   GPUVAL_CUBLAS_CHECK(cublasLtMatmulDescCreate(op.out(), CUBLAS_COMPUTE_32F, CUDA_R_32F));
   const cublasOperation_t trans_a = CUBLAS_OP_T;
@@ -148,14 +174,15 @@ void gemm_fp8_lt(cublasLtHandle_t lt, const PreparedGemm& in, float* c, GemmShap
       sizeof(workspace_bytes)));
   cublasLtMatmulHeuristicResult_t heuristic{};
   int found = 0;
-  GPUVAL_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(lt, op.get(), a_layout.get(), b_layout.get(),
-                                                     c_layout.get(), c_layout.get(),
-                                                     preference.get(), 1, &heuristic, &found));
-  if (found == 0) {
-    throw CudaError(CudaLibrary::Cublas, CUBLAS_STATUS_NOT_SUPPORTED, "CUBLAS_STATUS_NOT_SUPPORTED",
-                    "no cuBLASLt algorithm for FP8 E4M3 TN GEMM", "cublasLtMatmulAlgoGetHeuristic",
-                    __FILE__, __LINE__);
-  }
+  const cublasStatus_t status =
+      cublasLtMatmulAlgoGetHeuristic(lt, op.get(), a_layout.get(), b_layout.get(), c_layout.get(),
+                                     c_layout.get(), preference.get(), 1, &heuristic, &found);
+  const LtDecision decision =
+      decide_lt_heuristic(static_cast<int>(status), found,
+                          LtQuery{"fp8-e4m3", "TN", "CUDA_R_8F_E4M3", "CUDA_R_32F",
+                                  "CUBLAS_COMPUTE_32F", s.m, s.n, s.k, cublasLtGetVersion()});
+  if (decision.verdict == LtVerdict::Unsupported) return decision.reason;
+  GPUVAL_CUBLAS_CHECK(status);  // LtVerdict::Error throws here
   cuda::DeviceBuffer<unsigned char> workspace(kLtWorkspaceBytes);
   const float alpha = 1.0f;
   const float beta = 0.0f;
@@ -163,6 +190,7 @@ void gemm_fp8_lt(cublasLtHandle_t lt, const PreparedGemm& in, float* c, GemmShap
                                      b_layout.get(), &beta, c, c_layout.get(), c, c_layout.get(),
                                      &heuristic.algo, workspace.get(), kLtWorkspaceBytes, nullptr));
   GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());  // scales and workspace are freed on return
+  return std::nullopt;
 }
 
 template <typename T>
@@ -174,33 +202,44 @@ std::vector<double> download_as_double(const cuda::DeviceBuffer<T>& buffer) {
 nlohmann::json run_case(const GemmPrecisionSpec& spec, cublasHandle_t handle, cublasLtHandle_t lt,
                         const std::vector<double>& at, const std::vector<double>& b, bool corrupt) {
   const GemmShape s = kGemmShape;
-  const PreparedGemm in = prepare(operand_element(spec.precision), at, b, s);
+  const PreparedGemm in = prepare(spec, at, b, s);
   const std::size_t count = static_cast<std::size_t>(s.m) * s.n;
-  std::vector<double> out;
+  std::vector<double> column_major;
   if (spec.precision == GemmPrecision::FP64) {
     cuda::DeviceBuffer<double> c(count);
     c.fill_bytes(0xFF);  // NaN poison: an unwritten element fails
     gemm_ex(handle, spec.precision, in, c.get(), s);
     GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
-    out = download_as_double(c);
+    column_major = download_as_double(c);
   } else {
     cuda::DeviceBuffer<float> c(count);
     c.fill_bytes(0xFF);
     if (spec.precision == GemmPrecision::FP8) {
-      gemm_fp8_lt(lt, in, c.get(), s);
+      if (std::optional<std::string> skip = gemm_fp8_lt(lt, in, c.get(), s)) {
+        return skipped_case_json(spec.name, *skip);
+      }
     } else {
       gemm_ex(handle, spec.precision, in, c.get(), s);
     }
     GPUVAL_CUDA_CHECK(cudaDeviceSynchronize());
-    out = download_as_double(c);
+    column_major = download_as_double(c);
   }
+  // C is column-major (m + n M); the bounds are row-major (m N + n).
+  std::vector<double> out(count);
+  std::vector<double> reference(count);
+  for (std::size_t m = 0; m < static_cast<std::size_t>(s.m); ++m) {
+    for (std::size_t n = 0; n < static_cast<std::size_t>(s.n); ++n) {
+      out[m * static_cast<std::size_t>(s.n) + n] =
+          column_major[m + n * static_cast<std::size_t>(s.m)];
+    }
+  }
+  for (std::size_t i = 0; i < count; ++i) reference[i] = in.bounds[i].reference;
   nlohmann::json injected = nullptr;
-  if (corrupt) injected = corrupt_one_element(out, in.reference);
-  nlohmann::json j = comparison_case_json(
-      spec.name, spec.tolerance,
-      compare_to_reference(out.data(), in.reference.data(), out.size(), spec.tolerance));
+  if (corrupt) injected = corrupt_one_element(out, reference);
+  nlohmann::json j = bound_case_json(spec.name, compare_to_grid(out, in.bounds));
   j["shape"] = {{"m", s.m}, {"n", s.n}, {"k", s.k}, {"layout", "TN"}};
-  j["tolerance_reason"] = std::string(spec.why);
+  j["bound_model"] = gemm_bound_model_json(spec);
+  j["bounds"] = bound_summary_json(in.bounds);
   if (!injected.is_null()) j["injected_fault_at"] = injected;
   return j;
 }

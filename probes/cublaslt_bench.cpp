@@ -1,10 +1,13 @@
 // GEMM benchmark of the cuBLAS module: C (M x N) = A^T B through cublasLtMatmul in the "TN"
 // layout (what FP8 requires; used for every precision), the first algorithm of cuBLASLt's
 // heuristic with a 32 MiB workspace, random operands (probes/bench_operands.hpp, never zero),
-// timed with CUDA events on the module's own stream. Output is FP64 for FP64 and FP32 otherwise,
-// as in the correctness probe, so its tolerances apply (grown with sqrt(K), see
-// tolerance_at_depth). After every batch a 16 x 16 grid of output elements (first and last
-// row and column included) is compared with FP64 dot products of the rounded operands on the host.
+// timed with CUDA events on the module's own stream. The operands are generated on the device
+// (probes/random_fill.hpp); the checked rows of A and columns of B come back as the typed
+// elements the library multiplies. Output is FP64 for FP64 and FP32 otherwise, as in the
+// correctness probe. After every batch a 16 x 16 grid of output elements (first and last row and
+// column included) is compared with the exact dot products of the rounded operands, each element
+// held to its own bound from the precision's error model (probes/gemm_error_model.hpp). A
+// combination cuBLASLt has no algorithm for is a SKIP (probes/lt_heuristic.hpp).
 #include "probes/cublaslt_bench.hpp"
 
 #include <cublasLt.h>
@@ -16,18 +19,22 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/cuda_error.hpp"
 #include "core/cuda_raii.hpp"
 #include "core/numeric_compare.hpp"
-#include "kernels/reference_gemm.cuh"
+#include "kernels/gemm_element.hpp"
 #include "probes/bench_glue.hpp"
 #include "probes/bench_operands.hpp"
 #include "probes/cublas_objects.hpp"
+#include "probes/gemm_error_model.hpp"
 #include "probes/gemm_precisions.hpp"
+#include "probes/lt_heuristic.hpp"
 #include "probes/probe_device.hpp"
 #include "probes/probe_json.hpp"
 #include "probes/random_fill.hpp"
@@ -83,11 +90,11 @@ const GemmPrecisionSpec* find_precision(const char* name) {
 
 std::size_t c_element_size(const GemmTypes& t) { return t.c == CUDA_R_64F ? 8 : 4; }
 
-// Device memory the session allocates: A, B, C, the workspace and fill_random's staging.
+// Device memory the session allocates: A, B, C and the workspace (the operands are generated in
+// place: no staging buffer).
 std::size_t bytes_needed(const GemmTypes& t, std::size_t m, std::size_t n, std::size_t k) {
   const std::size_t element = kernels::gemm_element_size(t.element);
-  return (m * k + k * n) * element + m * n * c_element_size(t) + kLtWorkspaceBytes +
-         fill_staging_bytes(m * k > k * n ? m * k : k * n);
+  return (m * k + k * n) * element + m * n * c_element_size(t) + kLtWorkspaceBytes;
 }
 
 std::string gib(std::size_t bytes) {
@@ -99,10 +106,15 @@ std::string gib(std::size_t bytes) {
 json lt_library_json() {
   const std::size_t v = cublasLtGetVersion();
   return {{"name", "cuBLASLt"},
-          {"version", std::to_string(v / 10000) + "." + std::to_string((v % 10000) / 100) + "." +
-                          std::to_string(v % 100)},
+          {"version", lt_version_text(v)},
           {"version_code", v},
           {"header_version_code", CUBLAS_VERSION}};
+}
+
+// Host threads for the bounds of the checked grid (256 elements x K products).
+unsigned bound_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1u : (n > 16 ? 16u : n);
 }
 
 template <typename T>
@@ -111,9 +123,84 @@ void set_attribute(cublasLtMatmulDesc_t desc, cublasLtMatmulDescAttributes_t att
   GPUVAL_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, attribute, &value, sizeof(value)));
 }
 
+// The cuBLASLt objects of one GEMM and the algorithm the heuristic chose for it.
+struct LtPlan {
+  LtHandle lt;
+  LtMatmulDesc op;
+  LtLayout a_layout, b_layout, c_layout;
+  cuda::DeviceBuffer<float> scales;  // FP8: the unit scale factors the descriptor points at
+  cublasLtMatmulAlgo_t algo{};
+  json algorithm;  // for the result
+};
+
+// The descriptors and cuBLASLt's first algorithm for the "TN" GEMM, or nullopt with `skip` set
+// when cuBLASLt has none for the combination (probes/lt_heuristic.hpp). Other failures throw.
+std::optional<LtPlan> plan_gemm(const GemmPrecisionSpec& spec, const GemmTypes& types,
+                                std::size_t m, std::size_t n, std::size_t k, std::string& skip) {
+  LtPlan p;
+  GPUVAL_CUBLAS_CHECK(cublasLtCreate(p.lt.out()));
+  GPUVAL_CUBLAS_CHECK(cublasLtMatmulDescCreate(p.op.out(), types.compute, types.scale));
+  set_attribute(p.op.get(), CUBLASLT_MATMUL_DESC_TRANSA, CUBLAS_OP_T);
+  set_attribute(p.op.get(), CUBLASLT_MATMUL_DESC_TRANSB, CUBLAS_OP_N);
+  if (spec.precision == GemmPrecision::FP8) {
+    // Unit scales, given explicitly as the FP8 path reads them (device pointers); and the
+    // accurate accumulation (FP32 promotion), not the fast one.
+    p.scales = cuda::DeviceBuffer<float>(2);
+    p.scales.upload({1.0f, 1.0f});
+    // A pageable upload may still be in flight when cudaMemcpy returns, and the matmuls run on a
+    // non-blocking stream: wait for it here.
+    GPUVAL_CUDA_CHECK(cudaStreamSynchronize(nullptr));
+    const float* a_scale = p.scales.get();
+    const float* b_scale = p.scales.get() + 1;
+    set_attribute(p.op.get(), CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, a_scale);
+    set_attribute(p.op.get(), CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, b_scale);
+    set_attribute(p.op.get(), CUBLASLT_MATMUL_DESC_FAST_ACCUM, std::int8_t{0});
+  }
+  const auto ld_k = static_cast<std::int64_t>(k);
+  GPUVAL_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(p.a_layout.out(), types.ab, k, m, ld_k));
+  GPUVAL_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(p.b_layout.out(), types.ab, k, n, ld_k));
+  GPUVAL_CUBLAS_CHECK(
+      cublasLtMatrixLayoutCreate(p.c_layout.out(), types.c, m, n, static_cast<std::int64_t>(m)));
+  LtPreference preference;
+  GPUVAL_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(preference.out()));
+  const std::uint64_t workspace_bytes = kLtWorkspaceBytes;
+  GPUVAL_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
+      preference.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
+      sizeof(workspace_bytes)));
+  std::array<cublasLtMatmulHeuristicResult_t, 8> heuristics{};
+  int found = 0;
+  const cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(
+      p.lt.get(), p.op.get(), p.a_layout.get(), p.b_layout.get(), p.c_layout.get(),
+      p.c_layout.get(), preference.get(), static_cast<int>(heuristics.size()), heuristics.data(),
+      &found);
+  const LtQuery query{spec.name,
+                      "TN",
+                      types.ab_name,
+                      types.c_name,
+                      types.compute_name,
+                      static_cast<std::int64_t>(m),
+                      static_cast<std::int64_t>(n),
+                      static_cast<std::int64_t>(k),
+                      cublasLtGetVersion()};
+  const LtDecision decision = decide_lt_heuristic(static_cast<int>(status), found, query);
+  if (decision.verdict == LtVerdict::Unsupported) {
+    skip = decision.reason;
+    return std::nullopt;
+  }
+  GPUVAL_CUBLAS_CHECK(status);  // LtVerdict::Error throws here
+  p.algo = heuristics[0].algo;  // cuBLASLt's first choice
+  p.algorithm = {{"api", "cublasLtMatmul"},
+                 {"selection", "heuristic, first of " + std::to_string(found)},
+                 {"workspace_limit_bytes", kLtWorkspaceBytes},
+                 {"workspace_bytes", heuristics[0].workspaceSize},
+                 {"waves", heuristics[0].wavesCount}};
+  return p;
+}
+
 class GemmSession final : public BenchSession {
  public:
-  GemmSession(const GemmPrecisionSpec& spec, const gpuval_probe_bench_request& r, json& result)
+  GemmSession(const GemmPrecisionSpec& spec, const gpuval_probe_bench_request& r, LtPlan plan,
+              json& result)
       : spec_(spec),
         types_(gemm_types(spec.precision)),
         device_(r.device),
@@ -121,8 +208,8 @@ class GemmSession final : public BenchSession {
         n_(static_cast<std::size_t>(r.n)),
         k_(static_cast<std::size_t>(r.k)),
         corrupt_((r.flags & GPUVAL_PROBE_FLAG_CORRUPT_ONE_ELEMENT) != 0),
-        tolerance_(tolerance_at_depth(spec.tolerance, r.k, kGemmShape.k)) {
-    describe_algorithm(result);  // before the big allocations: NOT_SUPPORTED fails fast
+        plan_(std::move(plan)) {
+    result["algorithm"] = plan_.algorithm;
     const std::size_t element = kernels::gemm_element_size(types_.element);
     a_ = cuda::DeviceBuffer<unsigned char>(m_ * k_ * element);
     b_ = cuda::DeviceBuffer<unsigned char>(k_ * n_ * element);
@@ -146,10 +233,9 @@ class GemmSession final : public BenchSession {
     result["verification"] = {{"samples", rows_.size() * cols_.size()},
                               {"rows", rows_},
                               {"cols", cols_},
-                              {"tolerance", tolerance_},
-                              {"tolerance_reason", std::string(spec.why) + "; x sqrt(K / " +
-                                                       std::to_string(kGemmShape.k) +
-                                                       ") for the depth (random-sign sums)"}};
+                              {"operands", "generated on the device"},
+                              {"bound_model", gemm_bound_model_json(spec)},
+                              {"bounds", bound_summary_json(bounds_)}};
   }
 
   void start(int iterations, int warmup) override {
@@ -169,10 +255,16 @@ class GemmSession final : public BenchSession {
     const double ms = static_cast<double>(stop_.elapsed_ms_since(start_));
     std::vector<double> out = sampled_output();
     json injected = nullptr;
-    if (corrupt_) injected = corrupt_one_element(out, reference_);
-    const Comparison cmp =
-        compare_to_reference(out.data(), reference_.data(), out.size(), tolerance_);
-    json check = comparison_case_json(spec_.name, tolerance_, cmp);
+    if (corrupt_) {
+      std::vector<double> reference;
+      reference.reserve(bounds_.size());
+      for (const ElementBound& b : bounds_) reference.push_back(b.reference);
+      injected = corrupt_one_element(out, reference);
+    }
+    const Comparison cmp = compare_to_grid(out, bounds_);
+    json check = bound_case_json(spec_.name, cmp);
+    check["bound_model"] = std::string(spec_.model->id);
+    check["lambda"] = kBoundLambda;
     if (!injected.is_null()) check["injected_fault_at"] = injected;
     return {{"status", cmp.pass ? "PASS" : "FAIL"},
             {"time_ms", ms},
@@ -182,55 +274,9 @@ class GemmSession final : public BenchSession {
   }
 
  private:
-  void describe_algorithm(json& result) {
-    GPUVAL_CUBLAS_CHECK(cublasLtCreate(lt_.out()));
-    GPUVAL_CUBLAS_CHECK(cublasLtMatmulDescCreate(op_.out(), types_.compute, types_.scale));
-    set_attribute(op_.get(), CUBLASLT_MATMUL_DESC_TRANSA, CUBLAS_OP_T);
-    set_attribute(op_.get(), CUBLASLT_MATMUL_DESC_TRANSB, CUBLAS_OP_N);
-    if (spec_.precision == GemmPrecision::FP8) {
-      // Unit scales, given explicitly as the FP8 path reads them (device pointers); and the
-      // accurate accumulation (FP32 promotion), not the fast one.
-      scales_ = cuda::DeviceBuffer<float>(2);
-      scales_.upload({1.0f, 1.0f});
-      const float* a_scale = scales_.get();
-      const float* b_scale = scales_.get() + 1;
-      set_attribute(op_.get(), CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, a_scale);
-      set_attribute(op_.get(), CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, b_scale);
-      set_attribute(op_.get(), CUBLASLT_MATMUL_DESC_FAST_ACCUM, std::int8_t{0});
-    }
-    GPUVAL_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(a_layout_.out(), types_.ab, k_, m_,
-                                                   static_cast<std::int64_t>(k_)));
-    GPUVAL_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(b_layout_.out(), types_.ab, k_, n_,
-                                                   static_cast<std::int64_t>(k_)));
-    GPUVAL_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(c_layout_.out(), types_.c, m_, n_,
-                                                   static_cast<std::int64_t>(m_)));
-    LtPreference preference;
-    GPUVAL_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(preference.out()));
-    const std::uint64_t workspace_bytes = kLtWorkspaceBytes;
-    GPUVAL_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(
-        preference.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
-        sizeof(workspace_bytes)));
-    std::array<cublasLtMatmulHeuristicResult_t, 8> heuristics{};
-    int found = 0;
-    GPUVAL_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(
-        lt_.get(), op_.get(), a_layout_.get(), b_layout_.get(), c_layout_.get(), c_layout_.get(),
-        preference.get(), static_cast<int>(heuristics.size()), heuristics.data(), &found));
-    if (found == 0) {
-      throw CudaError(CudaLibrary::Cublas, CUBLAS_STATUS_NOT_SUPPORTED,
-                      "CUBLAS_STATUS_NOT_SUPPORTED",
-                      std::string("no cuBLASLt algorithm for ") + types_.ab_name + " TN GEMM",
-                      "cublasLtMatmulAlgoGetHeuristic", __FILE__, __LINE__);
-    }
-    algo_ = heuristics[0].algo;  // cuBLASLt's first choice
-    result["algorithm"] = {{"api", "cublasLtMatmul"},
-                           {"selection", "heuristic, first of " + std::to_string(found)},
-                           {"workspace_limit_bytes", kLtWorkspaceBytes},
-                           {"workspace_bytes", heuristics[0].workspaceSize},
-                           {"waves", heuristics[0].wavesCount}};
-  }
-
-  // Random A^T (K x M) and B (K x N); the rounded values of the checked rows of A (columns of
-  // A^T) and columns of B come back, and the FP64 reference of the checked grid is built.
+  // Random A^T (K x M) and B (K x N), generated on the device; the checked rows of A (columns of
+  // A^T) and columns of B come back as the library will read them, and the reference and bound
+  // of every element of the checked grid are computed from them.
   void prepare_operands(std::uint64_t seed) {
     rows_ = sample_indices(static_cast<std::int64_t>(m_), kSampledRows, operand_key(seed, 2));
     cols_ = sample_indices(static_cast<std::int64_t>(n_), kSampledCols, operand_key(seed, 3));
@@ -238,20 +284,11 @@ class GemmSession final : public BenchSession {
     for (std::int64_t row : rows_) a_segments.push_back({static_cast<std::size_t>(row) * k_, k_});
     std::vector<Segment> b_segments;
     for (std::int64_t col : cols_) b_segments.push_back({static_cast<std::size_t>(col) * k_, k_});
-    const auto a_rows =
-        fill_random(types_.element, a_.get(), m_ * k_, operand_key(seed, 0), a_segments);
-    const auto b_cols =
-        fill_random(types_.element, b_.get(), k_ * n_, operand_key(seed, 1), b_segments);
-    reference_.clear();
-    for (const std::vector<double>& a : a_rows) {
-      for (const std::vector<double>& b : b_cols) {
-        long double sum = 0;
-        for (std::size_t t = 0; t < k_; ++t) {
-          sum += static_cast<long double>(a[t]) * static_cast<long double>(b[t]);
-        }
-        reference_.push_back(static_cast<double>(sum));
-      }
-    }
+    const auto a_rows = fill_random(types_.element, a_.get(), m_ * k_, operand_key(seed, 0),
+                                    a_segments, stream_.get());
+    const auto b_cols = fill_random(types_.element, b_.get(), k_ * n_, operand_key(seed, 1),
+                                    b_segments, stream_.get());
+    bounds_ = gemm_grid_bounds(*spec_.model, a_rows, b_cols, bound_threads());
   }
 
   void matmul() {
@@ -262,13 +299,13 @@ class GemmSession final : public BenchSession {
     const bool f64 = types_.scale == CUDA_R_64F;
     const void* alpha = f64 ? static_cast<const void*>(&alpha64) : &alpha32;
     const void* beta = f64 ? static_cast<const void*>(&beta64) : &beta32;
-    GPUVAL_CUBLAS_CHECK(cublasLtMatmul(lt_.get(), op_.get(), alpha, a_.get(), a_layout_.get(),
-                                       b_.get(), b_layout_.get(), beta, c_.get(), c_layout_.get(),
-                                       c_.get(), c_layout_.get(), &algo_, workspace_.get(),
-                                       workspace_.bytes(), stream_.get()));
+    GPUVAL_CUBLAS_CHECK(cublasLtMatmul(
+        plan_.lt.get(), plan_.op.get(), alpha, a_.get(), plan_.a_layout.get(), b_.get(),
+        plan_.b_layout.get(), beta, c_.get(), plan_.c_layout.get(), c_.get(), plan_.c_layout.get(),
+        &plan_.algo, workspace_.get(), workspace_.bytes(), stream_.get()));
   }
 
-  // The checked elements, row by row (the order of reference_): one column of C at a time.
+  // The checked elements, row by row (the order of bounds_): one column of C at a time.
   std::vector<double> sampled_output() const {
     const std::size_t size = c_element_size(types_);
     std::vector<unsigned char> column(m_ * size);
@@ -298,17 +335,12 @@ class GemmSession final : public BenchSession {
   int device_;
   std::size_t m_, n_, k_;
   bool corrupt_;
-  double tolerance_;
-  LtHandle lt_;
-  LtMatmulDesc op_;
-  LtLayout a_layout_, b_layout_, c_layout_;
-  cublasLtMatmulAlgo_t algo_{};
-  cuda::DeviceBuffer<float> scales_;
+  LtPlan plan_;
   cuda::DeviceBuffer<unsigned char> a_, b_, c_, workspace_;
   cuda::Stream stream_;
   cuda::Event start_, stop_;
   std::vector<std::int64_t> rows_, cols_;
-  std::vector<double> reference_;
+  std::vector<ElementBound> bounds_;  // the checked grid, row by row
   int iterations_ = 0;
 };
 
@@ -319,11 +351,10 @@ bool is_out_of_memory(const CudaError& e) {
 
 std::unique_ptr<BenchSession> open_gemm(const gpuval_probe_bench_request& r, json& result) {
   result["op"] = "gemm";
-  // kind: "unsupported" (op or precision), "capability" (the GPU lacks it), "memory".
+  // kind: "unsupported" (op, precision, or no cuBLASLt algorithm), "capability" (the GPU lacks
+  // it), "memory".
   auto skip = [&](std::string reason, const char* kind) {
-    result["status"] = "SKIP";
-    result["skip"] = kind;
-    result["reason"] = std::move(reason);
+    mark_skipped(result, std::move(reason), kind);
     return std::unique_ptr<BenchSession>();
   };
   if (r.op != GPUVAL_BENCH_OP_GEMM) {
@@ -351,10 +382,16 @@ std::unique_ptr<BenchSession> open_gemm(const gpuval_probe_bench_request& r, jso
                     std::to_string(spec->min_cc % 10),
                 "capability");
   }
+  const GemmTypes types = gemm_types(spec->precision);
+  // Before the big allocations: a combination without an algorithm skips at once.
+  std::string unsupported;
+  std::optional<LtPlan> plan =
+      plan_gemm(*spec, types, static_cast<std::size_t>(r.m), static_cast<std::size_t>(r.n),
+                static_cast<std::size_t>(r.k), unsupported);
+  if (!plan.has_value()) return skip(unsupported, "unsupported");
   std::size_t free_bytes = 0;
   std::size_t total_bytes = 0;
   GPUVAL_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  const GemmTypes types = gemm_types(spec->precision);
   const std::size_t need =
       bytes_needed(types, static_cast<std::size_t>(r.m), static_cast<std::size_t>(r.n),
                    static_cast<std::size_t>(r.k));
@@ -364,7 +401,7 @@ std::unique_ptr<BenchSession> open_gemm(const gpuval_probe_bench_request& r, jso
     return skip("needs " + gib(need) + " of device memory, " + gib(free_bytes) + " free", "memory");
   }
   try {
-    return std::make_unique<GemmSession>(*spec, r, result);
+    return std::make_unique<GemmSession>(*spec, r, std::move(*plan), result);
   } catch (const CudaError& e) {
     if (!is_out_of_memory(e)) throw;
     return skip(std::string("out of device memory: ") + e.what(), "memory");

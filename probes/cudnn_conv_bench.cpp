@@ -2,7 +2,8 @@
 // KRSC filters, FP16 or BF16 data with FP32 compute and tensor-op math (cuDNN's "pseudo half"
 // configuration), cross-correlation with zero padding. The algorithm is the first of
 // cudnnGetConvolutionForwardAlgorithm_v7 that succeeds within a 256 MiB workspace. Random inputs
-// (probes/bench_operands.hpp, never zero), timed with CUDA events on the module's own stream.
+// (probes/bench_operands.hpp, never zero; generated on the device, probes/random_fill.hpp), timed
+// with CUDA events on the module's own stream.
 // After every batch 16 output pixels (the first and last included: padding) x 16 filters are
 // compared with FP64 sums of the rounded inputs on the host.
 #include "probes/cudnn_conv_bench.hpp"
@@ -274,10 +275,10 @@ class ConvSession final : public BenchSession {
     for (std::int64_t k : filters_) {
       w_segments.push_back({static_cast<std::size_t>(k) * filter_size, filter_size});
     }
-    const auto xs =
-        fill_random(precision_.element, x_.get(), d_.x_count(), operand_key(seed, 0), x_segments);
-    const auto ws =
-        fill_random(precision_.element, w_.get(), d_.w_count(), operand_key(seed, 1), w_segments);
+    const auto xs = fill_random(precision_.element, x_.get(), d_.x_count(), operand_key(seed, 0),
+                                x_segments, stream_.get());
+    const auto ws = fill_random(precision_.element, w_.get(), d_.w_count(), operand_key(seed, 1),
+                                w_segments, stream_.get());
     reference_.clear();
     for (std::size_t i = 0; i < pixels_.size(); ++i) {
       for (std::size_t j = 0; j < filters_.size(); ++j) {
@@ -374,9 +375,8 @@ std::unique_ptr<BenchSession> open_conv(const gpuval_probe_bench_request& r, jso
   std::size_t free_bytes = 0;
   std::size_t total_bytes = 0;
   GPUVAL_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  const std::size_t biggest = d.x_count() > d.y_count() ? d.x_count() : d.y_count();
-  const std::size_t need = (d.x_count() + d.w_count() + d.y_count()) * sizeof(std::uint16_t) +
-                           kMaxWorkspaceBytes + fill_staging_bytes(biggest);
+  const std::size_t need =
+      (d.x_count() + d.w_count() + d.y_count()) * sizeof(std::uint16_t) + kMaxWorkspaceBytes;
   result["memory"] = {{"needed_bytes", need}, {"free_bytes", free_bytes}};
   if (static_cast<double>(need) > 0.9 * static_cast<double>(free_bytes)) {
     return skip("needs " + gib(need) + " of device memory, " + gib(free_bytes) + " free", "memory");

@@ -64,6 +64,26 @@ inline nlohmann::json comparison_case_json(std::string_view name, double toleran
   return j;
 }
 
+// One case's verdict from compare_to_bounds: the fields of comparison_case_json ("tolerance" is
+// the normwise bound as a relative error, so rel_error <= tolerance is the normwise criterion),
+// plus the margin (worst |error| / bound), where it is reached, and the normwise margin.
+inline nlohmann::json bound_case_json(std::string_view name, const Comparison& c) {
+  auto finite_or_null = [](double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
+  nlohmann::json j = comparison_case_json(name, c.tolerance, c);
+  j["margin"] = finite_or_null(c.margin);
+  j["norm_margin"] = finite_or_null(c.norm_margin);
+  j["bad_bounds"] = c.bad_bounds;
+  j["worst"] = nullptr;
+  if (c.worst != kNoIndex) {
+    j["worst"] = {{"index", c.worst},
+                  {"error", finite_or_null(c.worst_error)},
+                  {"bound", finite_or_null(c.worst_bound)}};
+  }
+  return j;
+}
+
 inline nlohmann::json skipped_case_json(std::string_view name, std::string_view reason) {
   return {{"name", std::string(name)}, {"status", "SKIP"}, {"reason", std::string(reason)}};
 }

@@ -1,36 +1,34 @@
-// Filling a benchmark operand on the device with the random values of probes/bench_operands.hpp,
-// rounded to the element type by the same kernel the correctness probes use
-// (kernels/reference_gemm.cuh launch_quantize), in chunks so a 512 MiB operand needs a bounded
-// staging buffer and no host copy. Chosen segments of the ROUNDED values come back to the host:
-// they are what the library multiplies, so the FP64 reference built from them leaves only the
-// library's own error.
+// Filling a benchmark operand with the random values of kernels/operand_rng.hpp, generated and
+// rounded to the element type on the device (kernels/operand_fill.cuh: no host generation, no
+// staging buffer, no upload). Chosen segments come back to the host as the typed elements the
+// device wrote, decoded exactly (probes/element_codec.hpp): they are what the library
+// multiplies, so the reference and the error bounds built from them leave only the library's
+// own error.
 #pragma once
+
+#include <cuda_runtime_api.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-#include "kernels/reference_gemm.cuh"
+#include "kernels/gemm_element.hpp"
 
 namespace gpuval::probes {
 
-// Elements per staging chunk (doubles): 128 MiB of device memory, 128 MiB of host memory.
-inline constexpr std::size_t kFillChunkElements = std::size_t{16} << 20;
-
-// A run of consecutive elements whose rounded values are wanted back.
+// A run of consecutive elements whose values are wanted back.
 struct Segment {
   std::size_t offset = 0;
   std::size_t length = 0;
 };
 
-// Bytes of device memory fill_random needs besides `typed` itself.
-std::size_t fill_staging_bytes(std::size_t count);
-
 // Writes operand_value(key, i) rounded to `element` into typed[i] for i < count (typed holds
-// count elements of that type on the current device) and returns the rounded values of each
-// segment, in order. Synchronous; throws CudaError.
+// count elements of that type on the current device) on `stream`, and returns the values of
+// each segment, in order. Synchronises `stream` before it returns; throws CudaError, and
+// std::out_of_range for a segment outside the operand (before any work is queued).
 std::vector<std::vector<double>> fill_random(kernels::GemmElement element, void* typed,
                                              std::size_t count, std::uint64_t key,
-                                             const std::vector<Segment>& capture);
+                                             const std::vector<Segment>& capture,
+                                             cudaStream_t stream);
 
 }  // namespace gpuval::probes

@@ -117,6 +117,12 @@ TEST_F(ModuleBenchGpu, GemmRunsAndVerifiesAtEveryPrecisionTheGpuHas) {
       EXPECT_GT(r["time_ms"].get<double>(), 0.0) << precision;
       EXPECT_EQ(r["check"]["elements"], 256) << precision;
       EXPECT_EQ(r["check"]["bad_elements"], 0) << r["check"].dump();
+      // The headroom the error model leaves on this GPU (worst |error| / bound): the first runs
+      // on each architecture show whether the bounds can be tightened.
+      std::printf("gemm %s: margin %s norm_margin %s (%s)\n", precision,
+                  r["check"].value("margin", json()).dump().c_str(),
+                  r["check"].value("norm_margin", json()).dump().c_str(),
+                  r["check"].value("bound_model", std::string("?")).c_str());
     }
     std::printf("gemm %s: %s\n", precision, a.doc["algorithm"].dump().c_str());
     m->bench_close(a.session);

@@ -77,6 +77,9 @@ TEST_F(GpuChecks, CublasPassesEveryPrecision) {
     if (c["status"] == "PASS") {
       EXPECT_LE(c["rel_error"].get<double>(), c["tolerance"].get<double>()) << c.dump();
       EXPECT_EQ(c["bad_elements"], 0) << c.dump();
+      EXPECT_LE(c["margin"].get<double>(), 1.0) << c.dump();
+      std::printf("cublas %s: margin %s norm_margin %s\n", c.value("name", "?").c_str(),
+                  c["margin"].dump().c_str(), c["norm_margin"].dump().c_str());
     }
   }
   std::printf("cublas: %s\n", r.message.c_str());
