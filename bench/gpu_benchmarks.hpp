@@ -15,7 +15,7 @@
 #include "bench/entry.hpp"
 #include "core/context.hpp"
 #include "core/nvml.hpp"
-#include "validate/probe_loader.hpp"
+#include "probes/host/probe_loader.hpp"
 
 namespace gpuval::bench {
 
@@ -27,7 +27,7 @@ class GpuBenchmarks {
  public:
   // `nvml` may be null (no clock samples); it and `facts` (what the checks found: the memory
   // cgroup, for a failed pinned allocation's message) must outlive the benchmark run. GEMM and
-  // the convolution load their probe module from `probe_dirs` (validate/probe_loader.hpp).
+  // the convolution load their probe module from `probe_dirs` (probes/host/probe_loader.hpp).
   GpuBenchmarks(const NvmlSession* nvml, const Facts& facts, std::vector<std::string> probe_dirs);
   ~GpuBenchmarks();
   GpuBenchmarks(const GpuBenchmarks&) = delete;

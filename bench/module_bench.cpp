@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "bench/bench_state.hpp"
-#include "validate/gpu_error_hints.hpp"
-#include "validate/probe_report.hpp"
+#include "core/gpu_error_hints.hpp"
+#include "probes/host/probe_answers.hpp"
 
 namespace gpuval::bench {
 namespace {

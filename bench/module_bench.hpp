@@ -20,7 +20,7 @@
 #include "bench/entry.hpp"
 #include "core/nvml.hpp"
 #include "probes/probe_abi.h"
-#include "validate/probe_loader.hpp"
+#include "probes/host/probe_loader.hpp"
 
 namespace gpuval::bench {
 

@@ -13,7 +13,7 @@
 #include "bench/reporter.hpp"
 #include "core/device_inventory.hpp"
 #include "core/environment.hpp"
-#include "validate/probe_loader.hpp"
+#include "probes/host/probe_loader.hpp"
 
 namespace gpuval::bench {
 namespace {

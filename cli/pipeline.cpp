@@ -20,9 +20,9 @@
 #include "core/interrupt.hpp"
 #include "core/run_document.hpp"
 #include "core/sysroot_library_loader.hpp"
-#include "validate/persistence_followup.hpp"
+#include "validate/gpu/persistence_followup.hpp"
 #include "validate/registry.hpp"
-#include "validate/verdict.hpp"
+#include "core/verdict.hpp"
 
 namespace gpuval::cli {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "core/check_result.hpp"
 #include "core/context.hpp"
-#include "validate/verdict.hpp"
+#include "core/verdict.hpp"
 
 namespace gpuval::cli {
 

@@ -14,7 +14,7 @@
 #include "bench/runner.hpp"
 #include "core/context.hpp"
 #include "validate/checks.hpp"
-#include "validate/probe_loader.hpp"
+#include "probes/host/probe_loader.hpp"
 
 namespace gpuval {
 namespace {

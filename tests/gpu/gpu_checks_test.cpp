@@ -1,7 +1,7 @@
 // The GPU checks on a real device, as `gpuval run` runs them: each passes on a healthy GPU, and
 // each comparison FAILs when one element of the result (one word of memory) is corrupted between
 // the GPU writing it and the check comparing it.
-#include "validate/gpu_checks.hpp"
+#include "validate/gpu/gpu_checks.hpp"
 
 #include <gtest/gtest.h>
 

@@ -18,8 +18,8 @@
 #include "bench/module_bench.hpp"
 #include "bench/reporter.hpp"
 #include "tests/support/fixture_tree.hpp"
-#include "validate/gpu_error_hints.hpp"
-#include "validate/probe_loader.hpp"
+#include "core/gpu_error_hints.hpp"
+#include "probes/host/probe_loader.hpp"
 
 namespace gpuval::bench {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "validate/gpu_error_hints.hpp"
+#include "core/gpu_error_hints.hpp"
 
 namespace gpuval {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "bench/module_bench.hpp"
-#include "validate/probe_loader.hpp"
+#include "probes/host/probe_loader.hpp"
 
 namespace gpuval::probes {
 namespace {

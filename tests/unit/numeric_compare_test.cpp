@@ -189,7 +189,7 @@ TEST(ProbeJson, BoundCaseJsonRecordsTheMarginsAndTheNormwiseTolerance) {
   EXPECT_EQ(j["status"], "PASS");
   EXPECT_NEAR(j["margin"].get<double>(), 0.5, 1e-12);
   EXPECT_EQ(j["worst"]["index"], 0);
-  // rel_error <= tolerance is the normwise criterion, as validate/probe_report.cpp reads it.
+  // rel_error <= tolerance is the normwise criterion, as validate/gpu/probe_outcome.cpp reads it.
   EXPECT_LE(j["rel_error"].get<double>(), j["tolerance"].get<double>());
   EXPECT_NEAR(j["tolerance"].get<double>(), std::sqrt(0.02) / std::sqrt(5.0), 1e-15);
 }

@@ -1,4 +1,4 @@
-#include "validate/verdict.hpp"
+#include "core/verdict.hpp"
 
 #include <gtest/gtest.h>
 
