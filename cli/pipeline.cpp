@@ -20,6 +20,7 @@
 #include "core/interrupt.hpp"
 #include "core/run_document.hpp"
 #include "core/sysroot_library_loader.hpp"
+#include "validate/output_location.hpp"
 #include "validate/registry.hpp"
 #include "validate/verdict.hpp"
 
@@ -138,6 +139,7 @@ int run_pipeline(const PipelineOptions& opt) {
     }
     if (!opt.out.empty() && rc != exit_code::kBadInput) {
       std::cout << "run document: " << opt.out << "\n";
+      std::cout << unkept_output_note(ctx.fs, facts.in_container && !offline, opt.out);
     }
   }
   std::cout.flush();
