@@ -139,7 +139,7 @@ int run_pipeline(const PipelineOptions& opt) {
     }
     if (!opt.out.empty() && rc != exit_code::kBadInput) {
       std::cout << "run document: " << opt.out << "\n";
-      std::cout << unkept_output_note(ctx.fs, facts.in_container && !offline, opt.out);
+      std::cout << unkept_output_note(ctx.fs, ctx.env, facts.in_container && !offline, opt.out);
     }
   }
   std::cout.flush();

@@ -69,7 +69,8 @@ OutputLocation classify_output_location(const MountTable& mounts, std::string_vi
   return out;
 }
 
-std::string unkept_output_note(const OutputLocation& where, std::string_view path, unsigned uid) {
+std::string unkept_output_note(const OutputLocation& where, std::string_view path,
+                               std::string_view results_dir, unsigned uid) {
   std::string why;
   const std::string dir =
       where.mount_point.empty() || where.mount_point == "/" ? parent_dir(path) : where.mount_point;
@@ -88,29 +89,36 @@ std::string unkept_output_note(const OutputLocation& where, std::string_view pat
       why = dir + " is a tmpfs inside the container: the file goes when the container stops";
       break;
     case OutputPlace::ContainerFilesystem:
+      if (!holds(results_dir, path)) return "";
       why = dir +
             " is not a mounted volume: the file is in the container's own filesystem and goes "
             "with the container";
       break;
   }
-  std::string dir_name = dir == "/" ? "/results" : dir;
+  const std::string dir_name =
+      where.place == OutputPlace::ContainerFilesystem ? std::string(results_dir) : dir;
   return "note: the run document was written but NOT kept: " + why +
          ".\n  To keep it, mount a host directory writable by uid " + std::to_string(uid) +
          ": -v ./results:" + dir_name + ":Z (or a named volume, -v gpuval-results:" + dir_name +
          "), or print it on stdout with --json.\n";
 }
 
-std::string unkept_output_note(const Sysroot& fs, bool in_container, std::string_view path) {
+std::string unkept_output_note(const Sysroot& fs, const Env& env, bool in_container,
+                               std::string_view path) {
   if (!in_container || path.empty()) return "";
   std::error_code ec;
-  std::filesystem::path absolute = std::filesystem::absolute(std::filesystem::path(path), ec);
+  const std::filesystem::path absolute = std::filesystem::absolute(std::filesystem::path(path), ec);
   if (ec) return "";
   std::filesystem::path resolved = std::filesystem::weakly_canonical(absolute, ec);
   if (ec) resolved = absolute.lexically_normal();
   const std::optional<MountTable> mounts = read_mountinfo(fs);
   if (!mounts) return "";
+  const std::optional<std::string> configured = env.get("GPUVAL_RESULTS_DIR");
+  std::string results_dir =
+      configured && !configured->empty() ? *configured : std::string(kDefaultResultsDir);
+  while (results_dir.size() > 1 && results_dir.back() == '/') results_dir.pop_back();
   const std::string p = resolved.string();
-  return unkept_output_note(classify_output_location(*mounts, p), p,
+  return unkept_output_note(classify_output_location(*mounts, p), p, results_dir,
                             static_cast<unsigned>(::getuid()));
 }
 

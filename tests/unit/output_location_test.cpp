@@ -42,21 +42,21 @@ TEST(OutputLocation, BindMountIsKeptAndNamesTheHostDirectory) {
   EXPECT_EQ(where.place, OutputPlace::BindMount);
   EXPECT_EQ(where.mount_point, "/results");
   EXPECT_EQ(where.source, "/tmp/mi-test/anon");
-  EXPECT_EQ(unkept_output_note(where, "/results/gpuval-run-x.json", 1000), "");
+  EXPECT_EQ(unkept_output_note(where, "/results/gpuval-run-x.json", "/results", 1000), "");
 }
 
 TEST(OutputLocation, NamedVolumeIsKept) {
   const OutputLocation where = classify(kNamed, "/results/run.json");
   EXPECT_EQ(where.place, OutputPlace::NamedVolume);
   EXPECT_EQ(where.source, "gpuval-results");
-  EXPECT_EQ(unkept_output_note(where, "/results/run.json", 1000), "");
+  EXPECT_EQ(unkept_output_note(where, "/results/run.json", "/results", 1000), "");
 }
 
 TEST(OutputLocation, AnonymousVolumeIsNotKeptAndTheNoteSaysHowToKeepIt) {
   const OutputLocation where = classify(kAnonymous, "/results/run.json");
   EXPECT_EQ(where.place, OutputPlace::AnonymousVolume);
   EXPECT_EQ(where.source, "e4e990979cbcd15912fd490b359f220e6a9e6650204f45217c447c15685ff1d5");
-  const std::string note = unkept_output_note(where, "/results/run.json", 1000);
+  const std::string note = unkept_output_note(where, "/results/run.json", "/results", 1000);
   EXPECT_NE(note.find("NOT kept"), std::string::npos) << note;
   EXPECT_NE(note.find("anonymous volume"), std::string::npos) << note;
   EXPECT_NE(note.find("-v ./results:/results:Z"), std::string::npos) << note;
@@ -70,7 +70,7 @@ TEST(OutputLocation, NoMountMeansTheContainersOwnFilesystem) {
   const OutputLocation where = classify("", "/results/run.json");
   EXPECT_EQ(where.place, OutputPlace::ContainerFilesystem);
   EXPECT_EQ(where.mount_point, "/");
-  const std::string note = unkept_output_note(where, "/results/run.json", 1000);
+  const std::string note = unkept_output_note(where, "/results/run.json", "/results", 1000);
   EXPECT_NE(note.find("/results is not a mounted volume"), std::string::npos) << note;
   EXPECT_NE(note.find("-v ./results:/results:Z"), std::string::npos) << note;
 }
@@ -78,7 +78,8 @@ TEST(OutputLocation, NoMountMeansTheContainersOwnFilesystem) {
 TEST(OutputLocation, TmpfsIsNotKept) {
   const OutputLocation where = classify(kTmpfs, "/results/run.json");
   EXPECT_EQ(where.place, OutputPlace::Tmpfs);
-  EXPECT_NE(unkept_output_note(where, "/results/run.json", 1000).find("tmpfs"), std::string::npos);
+  EXPECT_NE(unkept_output_note(where, "/results/run.json", "/results", 1000).find("tmpfs"),
+            std::string::npos);
 }
 
 TEST(OutputLocation, ABindMountFromAHostTmpfsIsABindMount) {
@@ -125,18 +126,39 @@ TEST(OutputLocation, DockerVolumesAndEscapedPathsAreRecognised) {
 TEST(OutputLocation, NothingKnownIsNotReportedAsLost) {
   const OutputLocation where = classify_output_location(MountTable{}, "/results/run.json");
   EXPECT_EQ(where.place, OutputPlace::Unknown);
-  EXPECT_EQ(unkept_output_note(where, "/results/run.json", 1000), "");
+  EXPECT_EQ(unkept_output_note(where, "/results/run.json", "/results", 1000), "");
 }
 
 TEST(OutputLocation, ReadsMountinfoThroughTheSysrootOnlyInAContainer) {
   testing::FixtureTree tree;
   tree.write("/proc/self/mountinfo", std::string(kRoot) + std::string(kAnonymous));
   const Sysroot fs(tree.root());
-  EXPECT_EQ(unkept_output_note(fs, false, "/results/run.json"), "");
-  EXPECT_NE(unkept_output_note(fs, true, "/results/run.json").find("anonymous volume"),
+  const Env env;
+  EXPECT_EQ(unkept_output_note(fs, env, false, "/results/run.json"), "");
+  EXPECT_NE(unkept_output_note(fs, env, true, "/results/run.json").find("anonymous volume"),
             std::string::npos);
   testing::FixtureTree empty;
-  EXPECT_EQ(unkept_output_note(Sysroot(empty.root()), true, "/results/run.json"), "");
+  EXPECT_EQ(unkept_output_note(Sysroot(empty.root()), env, true, "/results/run.json"), "");
+}
+
+TEST(OutputLocation, TheContainersOwnFilesystemIsReportedOnlyForTheResultsDirectory) {
+  // A file in a long-lived development container's home stays with it: nothing to say.
+  const OutputLocation home = classify("", "/home/dev/run.json");
+  EXPECT_EQ(home.place, OutputPlace::ContainerFilesystem);
+  EXPECT_EQ(unkept_output_note(home, "/home/dev/run.json", "/results", 1000), "");
+  // The entrypoint's directory moved with GPUVAL_RESULTS_DIR: that one is reported.
+  const OutputLocation out = classify("", "/out/run.json");
+  const std::string note = unkept_output_note(out, "/out/run.json", "/out", 1000);
+  EXPECT_NE(note.find("/out is not a mounted volume"), std::string::npos) << note;
+  EXPECT_NE(note.find("-v ./results:/out:Z"), std::string::npos) << note;
+  // Through the environment, as gpuval reads it.
+  testing::FixtureTree tree;
+  tree.write("/proc/self/mountinfo", std::string(kRoot));
+  const Sysroot fs(tree.root());
+  EXPECT_EQ(unkept_output_note(fs, Env{}, true, "/out/run.json"), "");
+  EXPECT_NE(unkept_output_note(fs, Env{{"GPUVAL_RESULTS_DIR", "/out/"}}, true, "/out/run.json")
+                .find("NOT kept"),
+            std::string::npos);
 }
 
 }  // namespace
