@@ -3,10 +3,10 @@
 # lent GPU machine (one H200, 16 cores, no network, another OS image with CUDA 13.0).
 #
 # THE TWO COMMANDS
-#   1. Here, on the CPU machine, stage the bundle (a release build for sm_90, ~10 min on 2 cores):
+#   1. Here, on the CPU machine, stage the bundle (a release build for sm_90: 8 min on 2 cores):
 #        scripts/gpu-check.sh --bundle
-#      -> build/gpu-bundle (ignored by git; its size is printed, about 25 MiB), refused when it and
-#         the working tree together exceed the device tool's 64 MiB.
+#      -> build/gpu-bundle (ignored by git; its size is printed: 14.7 MiB on 2026-12-04, 16.9 MiB
+#         with the working tree), refused when the two together exceed the device tool's 64 MiB.
 #   2. There, through the device tool (nothing else to carry; 540 s leaves room for the 470 s
 #      budget and the transfers):
 #        run(command="scripts/gpu-check.sh", carry=["build/gpu-bundle"], timeout_s=540)
@@ -444,10 +444,10 @@ GPUVAL=""
 GPU_TESTS=""
 LIB_PATH=""
 
-use_binaries() { # bin-dir lib-dir
-  GPUVAL=$1/gpuval
-  GPU_TESTS=$1/gpuval_gpu_tests
-  LIB_PATH=$2${CUDA_LIB_PATH:+:$CUDA_LIB_PATH}
+use_binaries() { # gpuval gpuval_gpu_tests lib-dir
+  GPUVAL=$1
+  GPU_TESTS=$2
+  LIB_PATH=$3${CUDA_LIB_PATH:+:$CUDA_LIB_PATH}
   export LD_LIBRARY_PATH="$LIB_PATH${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 }
 
@@ -509,7 +509,7 @@ do_build() {
     return 1
   fi
   record build PASS "$ELAPSED" "sm_$ARCH; $(grep -c 'warning:' "$LOGS/build.log" || true) warnings"
-  use_binaries "$BUILD/cli" "$BUILD/lib"
+  use_binaries "$BUILD/cli/gpuval" "$BUILD/tests/gpuval_gpu_tests" "$BUILD/lib"
 }
 
 # --- start (or build) ---------------------------------------------------------------------------
@@ -520,7 +520,7 @@ elif want start || want test || want sanitize || want quick || want full; then
   t0=$SECONDS
   : >"$LOGS/start.log"
   if [[ -d $BUNDLE ]]; then
-    use_binaries "$BUNDLE/bin" "$BUNDLE/lib"
+    use_binaries "$BUNDLE/bin/gpuval" "$BUNDLE/bin/gpuval_gpu_tests" "$BUNDLE/lib"
     cat "$BUNDLE/MANIFEST.txt" >>"$LOGS/start.log" 2>/dev/null || true
     if why=$(binaries_start); then
       note="carried bundle starts: $("$GPUVAL" --version 2>&1 | head -1)"
@@ -574,8 +574,10 @@ if want test; then
       record "gpu tests" FAIL "$ELAPSED" "timed out after ${limit} s; $passed passed before"
     elif [[ $RC -eq 0 ]]; then
       record "gpu tests" PASS "$ELAPSED" "$passed passed, $skipped skipped"
-    else
+    elif [[ -n $failed ]]; then
       record "gpu tests" FAIL "$ELAPSED" "exit $RC; failed: $(head -3 <<<"$failed" | paste -sd' ' -)"
+    else
+      record "gpu tests" FAIL "$ELAPSED" "exit $RC: $(tail -1 "$LOGS/gpu-tests.log" | cut -c1-160)"
     fi
   fi
 fi

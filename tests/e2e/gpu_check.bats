@@ -97,6 +97,39 @@ stage_ok() {
   grep -q 'start .*FAIL .*carried bundle cannot start: gpuval --version: .*GLIBC_2.99 not found' <<<"$output"
 }
 
+@test "a bundle that cannot start falls back to building there, with the bundle's deps, and runs what it built" {
+  stage_ok
+  cp -a "$BUNDLE" "$TMP/broken"
+  printf '#!/bin/sh\necho "error while loading shared libraries: libfmt.so.9" >&2\nexit 127\n' \
+    >"$TMP/broken/bin/gpuval"
+  # A stand-in cmake: records how it is called, and "builds" by laying out the ci build's binaries
+  # as a build tree has them (the real sm_90 build takes 7 minutes on 2 cores; see --bundle).
+  mkdir -p "$TMP/stub"
+  cat >"$TMP/stub/cmake" <<EOF
+#!/bin/sh
+echo "\$*" >>"$TMP/cmake.log"
+if [ "\$1" = --build ]; then
+  mkdir -p "\$2/cli" "\$2/tests" "\$2/lib"
+  cp "$GPUVAL_BUILD_DIR/cli/gpuval" "\$2/cli/"
+  cp "$GPUVAL_BUILD_DIR/tests/gpuval_gpu_tests" "\$2/tests/"
+  cp "$GPUVAL_BUILD_DIR"/lib/libgpuval_probe_*.so "\$2/lib/"
+fi
+EOF
+  chmod +x "$TMP/stub/cmake"
+  PATH="$TMP/stub:$PATH" OUT="$TMP/out" GPU_CHECK_BUNDLE="$TMP/broken" \
+    GPU_CHECK_BUILD_DIR="$TMP/build-there" GPU_CHECK_BUILD_WITHOUT_GPU=1 run "$SCRIPT" start test quick
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -Eq '^start +WARN .*cannot start: gpuval --version: error while loading shared libraries.*building here' <<<"$output"
+  grep -Eq '^build +PASS .*sm_90' <<<"$output"
+  grep -Eq '^gpu tests +SKIP .*exit 77' <<<"$output"  # the test binary it built ran
+  grep -Eq '^run --quick +SKIP .*exit 3' <<<"$output" # the gpuval it built ran
+  grep -q -- "--preset release -B $TMP/build-there -DCMAKE_CUDA_ARCHITECTURES=90-real" "$TMP/cmake.log"
+  grep -q -- "-DCMAKE_PREFIX_PATH=$(cd "$TMP/broken/deps" && pwd)" "$TMP/cmake.log"
+  grep -q -- "--build $TMP/build-there .*--target gpuval gpuval_gpu_tests" "$TMP/cmake.log"
+  [ -s "$TMP/out/run-quick.json" ]
+}
+
 @test "the whole check rehearses here: every step runs, GPU steps skip, outputs fit the device tool" {
   stage_ok
   t0=$SECONDS
