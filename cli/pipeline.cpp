@@ -11,6 +11,7 @@
 
 #include "bench/runner.hpp"
 #include "cli/junit.hpp"
+#include "cli/output_location.hpp"
 #include "cli/output_check.hpp"
 #include "cli/render_text.hpp"
 #include "cli/run_document_builder.hpp"
@@ -149,6 +150,7 @@ int run_pipeline(const PipelineOptions& opt) {
     }
     if (!opt.out.empty() && rc != exit_code::kBadInput) {
       std::cout << "run document: " << opt.out << "\n";
+      std::cout << unkept_output_note(ctx.fs, ctx.env, facts.in_container && !offline, opt.out);
     }
   }
   std::cout.flush();

@@ -2,7 +2,9 @@
 # Entrypoint of the gpuval image: runs gpuval with the container's arguments (default `run`).
 # For run, validate and info without --out, the run document is also written to
 # /results/gpuval-<command>-<hostname>-<UTC time>.json when /results is a writable directory
-# (a mounted volume); otherwise only gpuval's output on stdout remains. Exit code: gpuval's.
+# (a mounted volume, or the anonymous volume the image's VOLUME gets without -v: gpuval then says
+# the document was not kept and how to keep it); otherwise only gpuval's output on stdout
+# remains. Exit code: gpuval's.
 set -eu
 gpuval=/opt/gpuval/bin/gpuval
 results=${GPUVAL_RESULTS_DIR:-/results}

@@ -47,3 +47,52 @@ load helpers
   [ "$stdout_id" = "$(doc run.id)" ] || fail_with "different run ids"
   assert_doc run.command validate
 }
+
+@test "no -v: the document goes to the anonymous volume, still written; gpuval says it is not kept and how to keep it" {
+  name="gpuval-anon-volume-$$-$BATS_TEST_NUMBER"
+  # No --rm, so the anonymous volume can be looked into afterwards.
+  run podman run --name "$name" --network=none "$IMAGE"
+  volume=$(podman inspect "$name" --format '{{range .Mounts}}{{if eq .Destination "/results"}}{{.Source}}{{end}}{{end}}')
+  found=$(find "$volume" -maxdepth 1 -name 'gpuval-run-*.json' 2>/dev/null | head -n 1)
+  valid=0
+  if [ -n "$found" ]; then python3 "$SOURCE_DIR/scripts/validate_run_document.py" "$found" || valid=1; fi
+  podman rm -v "$name" >/dev/null
+  assert_exit 3
+  grep -q 'run document: /results/gpuval-run-' <<<"$output" || fail_with "no 'run document:' line"
+  grep -q 'NOT kept' <<<"$output" || fail_with "no note that the document was not kept"
+  grep -q '/results is an anonymous volume' <<<"$output" || fail_with "the note does not say why"
+  grep -qF -- '-v ./results:/results:Z' <<<"$output" || fail_with "the note does not say how to keep it"
+  grep -qF -- '--json' <<<"$output" || fail_with "the note does not mention --json"
+  [ -n "$found" ] || fail_with "the document was not written into the anonymous volume ($volume)"
+  [ "$valid" -eq 0 ] || fail_with "$found is not a valid run document"
+}
+
+@test "--image-volume=ignore: /results is the container's own directory; the note says so" {
+  run podman run --rm --network=none --image-volume=ignore "$IMAGE"
+  assert_exit 3
+  grep -q 'run document: /results/gpuval-run-' <<<"$output" || fail_with "no 'run document:' line"
+  grep -q 'NOT kept: /results is not a mounted volume' <<<"$output" ||
+    fail_with "no note that the document stays inside the container"
+  grep -qF -- '-v ./results:/results:Z' <<<"$output" || fail_with "the note does not say how to keep it"
+}
+
+@test "a bind mount at /results keeps the document: no 'not kept' note" {
+  gpuval_container
+  assert_no_gpu
+  grep -q "run document: /results/$(basename "$DOC")" <<<"$output" ||
+    fail_with "the 'run document:' line does not name the file in the mount"
+  if grep -q 'NOT kept' <<<"$output"; then fail_with "'not kept' note shown for a bind mount"; fi
+}
+
+@test "a named volume at /results keeps the document: no 'not kept' note" {
+  volume="gpuval-named-results-$$-$BATS_TEST_NUMBER"
+  podman volume create "$volume" >/dev/null
+  run podman run --rm --network=none -v "$volume:/results" "$IMAGE"
+  kept=$(podman run --rm --network=none -v "$volume:/results" --entrypoint /bin/sh "$IMAGE" \
+    -c 'ls /results/gpuval-run-*.json 2>/dev/null | wc -l')
+  podman volume rm "$volume" >/dev/null
+  assert_exit 3
+  grep -q 'run document: /results/gpuval-run-' <<<"$output" || fail_with "no 'run document:' line"
+  if grep -q 'NOT kept' <<<"$output"; then fail_with "'not kept' note shown for a named volume"; fi
+  [ "$kept" -eq 1 ] || fail_with "the named volume holds $kept documents, expected 1"
+}
