@@ -19,6 +19,7 @@
 #include "bench/module_bench.hpp"
 #include "bench/p2p_benchmark.hpp"
 #include "core/cuda_raii.hpp"
+#include "core/interrupt.hpp"
 #include "kernels/byte_pattern.cuh"
 #include "kernels/latency.cuh"
 #include "kernels/stream.cuh"
@@ -460,6 +461,16 @@ std::optional<Outcome> GpuBenchmarks::add(const BenchSpec& spec, const std::stri
   auto plan = std::make_shared<LatencyPlan>();
   auto body = [spec, name, outcome, nvml, facts, res, host, module, loaded, modules,
                plan](benchmark::State& st) {
+    // SIGINT/SIGTERM (a timeout, Ctrl-C): the benchmarks not yet run pass by at once, so the
+    // run writes the figures measured so far instead of being killed with them.
+    if (interrupted()) {
+      if (outcome->status.empty() && !outcome->verified) {
+        record_failure(st, *outcome, "SKIP", "not run: the run was interrupted", "");
+      } else {
+        st.SkipWithError("interrupted");  // the repetitions measured so far stand
+      }
+      return;
+    }
     try {
       if (module != nullptr) {
         ModuleBench& bench = modules->get(name, [&] {
