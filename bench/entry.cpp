@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "bench/counting.hpp"
+#include "core/json_optional.hpp"
 #include "core/stats.hpp"
 
 namespace gpuval::bench {
@@ -26,8 +27,6 @@ std::optional<double> number_at(const json& obj, const char* key) {
   if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number()) return std::nullopt;
   return obj[key].get<double>();
 }
-
-json opt(std::optional<double> v) { return v ? json(*v) : json(nullptr); }
 
 json base_entry(const BenchSpec& spec) {
   return {{"id", spec.id},
@@ -152,7 +151,7 @@ json make_entry(const BenchSpec& spec, const std::vector<RepetitionSample>& samp
   bool any_reasons = false;
   for (const RepetitionSample& s : samples) {
     values.push_back(s.value);
-    clocks_mhz.push_back(opt(s.sm_clock_mhz));
+    clocks_mhz.push_back(json_or_null(s.sm_clock_mhz));
     any_clock = any_clock || s.sm_clock_mhz.has_value();
     any_reasons = any_reasons || s.clock_reasons.has_value();
     power_limited.push_back(s.clock_reasons ? json(is_power_limited(*s.clock_reasons))
@@ -170,7 +169,7 @@ json make_entry(const BenchSpec& spec, const std::vector<RepetitionSample>& samp
     e["max"] = sum.max;
     e["cv"] = sum.cv;
   }
-  e["peak"] = opt(peak);
+  e["peak"] = json_or_null(peak);
   e["peak_basis"] = to_string(spec.peak);
   if (!peak_note.empty()) e["peak_note"] = peak_note;
   if (peak && *peak > 0 && !values.empty()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/json_optional.hpp"
 #include "core/nvml_device_json.hpp"
 #include "core/pci_address.hpp"
 
@@ -11,11 +12,6 @@ namespace gpuval {
 namespace {
 
 using nlohmann::json;
-
-template <typename T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
 
 const NvmlDevice* nvml_device(const NvmlInventory* nvml, std::optional<unsigned> index) {
   if (nvml == nullptr || !index) return nullptr;
@@ -33,11 +29,11 @@ json cuda_json(const CudaDeviceInfo& c) {
           {"compute_capability", c.cc_major && c.cc_minor
                                      ? json(fmt::format("{}.{}", *c.cc_major, *c.cc_minor))
                                      : json(nullptr)},
-          {"sm_count", opt(c.sm_count)},
-          {"clock_mhz", opt(c.clock_mhz)},
-          {"memory_clock_mhz", opt(c.memory_clock_mhz)},
-          {"memory_bus_width_bits", opt(c.memory_bus_width_bits)},
-          {"total_memory_bytes", opt(c.total_memory_bytes)},
+          {"sm_count", json_or_null(c.sm_count)},
+          {"clock_mhz", json_or_null(c.clock_mhz)},
+          {"memory_clock_mhz", json_or_null(c.memory_clock_mhz)},
+          {"memory_bus_width_bits", json_or_null(c.memory_bus_width_bits)},
+          {"total_memory_bytes", json_or_null(c.total_memory_bytes)},
           {"errors", c.errors}};
 }
 
@@ -130,7 +126,7 @@ json device_entries(const std::vector<CudaDeviceInfo>& cuda, const NvmlInventory
     }
     e["index"] = c.ordinal;
     e["cuda_ordinal"] = c.ordinal;
-    e["nvml_index"] = opt(bindings[i].nvml_index);
+    e["nvml_index"] = json_or_null(bindings[i].nvml_index);
     e["nvml_binding"] = bindings[i].how;
     e["cuda"] = cuda_json(c);
     const PeakInputs in = peak_inputs(&c, d);

@@ -2,15 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "core/json_optional.hpp"
+
 namespace gpuval {
 namespace {
 
 using nlohmann::json;
-
-template <typename T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
 
 }  // namespace
 
@@ -43,49 +40,50 @@ json nvml_device_json(const NvmlDevice& d) {
     j["error"] = nvml_error_json(*d.handle_error);
     return j;
   }
-  j["uuid"] = opt(d.uuid);
-  j["name"] = opt(d.name);
-  j["pci_bus_id"] = opt(d.pci_bus_id);
+  j["uuid"] = json_or_null(d.uuid);
+  j["name"] = json_or_null(d.name);
+  j["pci_bus_id"] = json_or_null(d.pci_bus_id);
   j["pci_device_id"] =
       d.pci_device_id ? json(fmt::format("{:#010x}", *d.pci_device_id)) : json(nullptr);
   j["compute_capability"] = d.cc_major && d.cc_minor
                                 ? json(fmt::format("{}.{}", *d.cc_major, *d.cc_minor))
                                 : json(nullptr);
-  j["gpu_cores"] = opt(d.gpu_cores);
-  j["memory"] = {{"total_bytes", opt(d.memory_total)},
-                 {"free_bytes", opt(d.memory_free)},
-                 {"used_bytes", opt(d.memory_used)},
-                 {"bus_width_bits", opt(d.memory_bus_width_bits)},
-                 {"max_clock_mhz", opt(d.max_memory_clock_mhz)}};
-  j["clocks"] = {{"max_sm_mhz", opt(d.max_sm_clock_mhz)}, {"sm_mhz", opt(d.sm_clock_mhz)}};
-  j["ecc"] = {{"enabled", opt(d.ecc.enabled)},
-              {"pending_enabled", opt(d.ecc.pending_enabled)},
+  j["gpu_cores"] = json_or_null(d.gpu_cores);
+  j["memory"] = {{"total_bytes", json_or_null(d.memory_total)},
+                 {"free_bytes", json_or_null(d.memory_free)},
+                 {"used_bytes", json_or_null(d.memory_used)},
+                 {"bus_width_bits", json_or_null(d.memory_bus_width_bits)},
+                 {"max_clock_mhz", json_or_null(d.max_memory_clock_mhz)}};
+  j["clocks"] = {{"max_sm_mhz", json_or_null(d.max_sm_clock_mhz)},
+                 {"sm_mhz", json_or_null(d.sm_clock_mhz)}};
+  j["ecc"] = {{"enabled", json_or_null(d.ecc.enabled)},
+              {"pending_enabled", json_or_null(d.ecc.pending_enabled)},
               {"volatile",
-               {{"corrected", opt(d.ecc.volatile_corrected)},
-                {"uncorrected", opt(d.ecc.volatile_uncorrected)}}},
+               {{"corrected", json_or_null(d.ecc.volatile_corrected)},
+                {"uncorrected", json_or_null(d.ecc.volatile_uncorrected)}}},
               {"aggregate",
-               {{"corrected", opt(d.ecc.aggregate_corrected)},
-                {"uncorrected", opt(d.ecc.aggregate_uncorrected)}}}};
-  j["retired_pages"] = {{"single_bit", opt(d.retired_pages.single_bit)},
-                        {"double_bit", opt(d.retired_pages.double_bit)},
-                        {"pending", opt(d.retired_pages.pending)}};
+               {{"corrected", json_or_null(d.ecc.aggregate_corrected)},
+                {"uncorrected", json_or_null(d.ecc.aggregate_uncorrected)}}}};
+  j["retired_pages"] = {{"single_bit", json_or_null(d.retired_pages.single_bit)},
+                        {"double_bit", json_or_null(d.retired_pages.double_bit)},
+                        {"pending", json_or_null(d.retired_pages.pending)}};
   j["row_remap"] = d.row_remap ? json{{"corrected", d.row_remap->corrected},
                                       {"uncorrected", d.row_remap->uncorrected},
                                       {"pending", d.row_remap->pending},
                                       {"failure", d.row_remap->failure}}
                                : json(nullptr);
-  j["persistence_mode"] = opt(d.persistence_mode);
-  j["pcie"] = {{"gen_current", opt(d.pcie.gen_current)},
-               {"gen_max", opt(d.pcie.gen_max)},
-               {"gen_gpu_max", opt(d.pcie.gen_gpu_max)},
-               {"width_current", opt(d.pcie.width_current)},
-               {"width_max", opt(d.pcie.width_max)}};
+  j["persistence_mode"] = json_or_null(d.persistence_mode);
+  j["pcie"] = {{"gen_current", json_or_null(d.pcie.gen_current)},
+               {"gen_max", json_or_null(d.pcie.gen_max)},
+               {"gen_gpu_max", json_or_null(d.pcie.gen_gpu_max)},
+               {"width_current", json_or_null(d.pcie.width_current)},
+               {"width_max", json_or_null(d.pcie.width_max)}};
   j["clock_event_reasons"] =
       d.clock_event_reasons ? json{{"mask", fmt::format("{:#x}", *d.clock_event_reasons)},
                                    {"active", clock_event_reason_names(*d.clock_event_reasons)}}
                             : json(nullptr);
-  j["mig"] = {{"enabled", opt(d.mig_enabled)}, {"pending", opt(d.mig_pending)}};
-  j["temperature_c"] = opt(d.temperature_c);
+  j["mig"] = {{"enabled", json_or_null(d.mig_enabled)}, {"pending", json_or_null(d.mig_pending)}};
+  j["temperature_c"] = json_or_null(d.temperature_c);
   j["power"] = {{"usage_w", d.power_usage_mw ? json(*d.power_usage_mw / 1000.0) : json(nullptr)},
                 {"limit_w", d.power_limit_mw ? json(*d.power_limit_mw / 1000.0) : json(nullptr)}};
   const PeakInputs in = nvml_peak_inputs(d);

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <cmath>
 
+#include "core/json_optional.hpp"
+
 namespace gpuval {
 namespace {
 
@@ -91,14 +93,6 @@ bool half_rate_tensor(const ArchRates& a, const std::string& name) {
 
 // Three decimals: enough for GB/s and TFLOP/s, no binary noise in the JSON.
 double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
-
-nlohmann::json opt(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-template <typename T>
-nlohmann::json opt_num(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
 
 }  // namespace
 
@@ -235,27 +229,27 @@ Peaks compute_peaks(const PeakInputs& in) {
 
 nlohmann::json peaks_json(const Peaks& p, const PeakInputs& in) {
   return {
-      {"dram_gb_s", opt(p.dram_gb_s)},
-      {"fp64_tflops", opt(p.fp64_tflops)},
-      {"fp64_tensor_tflops", opt(p.fp64_tensor_tflops)},
-      {"fp32_tflops", opt(p.fp32_tflops)},
-      {"tf32_tflops", opt(p.tf32_tflops)},
-      {"fp16_tflops", opt(p.fp16_tflops)},
-      {"bf16_tflops", opt(p.bf16_tflops)},
-      {"fp8_tflops", opt(p.fp8_tflops)},
-      {"tf32_tflops_at_max_clock", opt(p.tf32_tflops_at_max_clock)},
-      {"fp16_tflops_at_max_clock", opt(p.fp16_tflops_at_max_clock)},
-      {"bf16_tflops_at_max_clock", opt(p.bf16_tflops_at_max_clock)},
-      {"fp8_tflops_at_max_clock", opt(p.fp8_tflops_at_max_clock)},
-      {"tensor_clock_mhz", opt_num(p.tensor_clock_mhz)},
+      {"dram_gb_s", json_or_null(p.dram_gb_s)},
+      {"fp64_tflops", json_or_null(p.fp64_tflops)},
+      {"fp64_tensor_tflops", json_or_null(p.fp64_tensor_tflops)},
+      {"fp32_tflops", json_or_null(p.fp32_tflops)},
+      {"tf32_tflops", json_or_null(p.tf32_tflops)},
+      {"fp16_tflops", json_or_null(p.fp16_tflops)},
+      {"bf16_tflops", json_or_null(p.bf16_tflops)},
+      {"fp8_tflops", json_or_null(p.fp8_tflops)},
+      {"tf32_tflops_at_max_clock", json_or_null(p.tf32_tflops_at_max_clock)},
+      {"fp16_tflops_at_max_clock", json_or_null(p.fp16_tflops_at_max_clock)},
+      {"bf16_tflops_at_max_clock", json_or_null(p.bf16_tflops_at_max_clock)},
+      {"fp8_tflops_at_max_clock", json_or_null(p.fp8_tflops_at_max_clock)},
+      {"tensor_clock_mhz", json_or_null(p.tensor_clock_mhz)},
       {"tensor_clock_basis", p.tensor_clock_basis},
-      {"host_link_gb_s", opt(p.host_link_gb_s)},
+      {"host_link_gb_s", json_or_null(p.host_link_gb_s)},
       {"host_link", p.host_link},
-      {"sm_count", opt_num(p.sm_count)},
+      {"sm_count", json_or_null(p.sm_count)},
       {"sm_count_source", p.sm_count_source},
-      {"sm_clock_mhz", opt_num(in.max_sm_clock_mhz)},
-      {"memory_clock_mhz", opt_num(in.max_memory_clock_mhz)},
-      {"memory_bus_width_bits", opt_num(in.memory_bus_width_bits)},
+      {"sm_clock_mhz", json_or_null(in.max_sm_clock_mhz)},
+      {"memory_clock_mhz", json_or_null(in.max_memory_clock_mhz)},
+      {"memory_bus_width_bits", json_or_null(in.memory_bus_width_bits)},
       {"arch", p.arch},
       {"tensor_rate", p.tensor_rate},
       {"basis",
