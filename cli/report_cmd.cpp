@@ -16,6 +16,7 @@
 #include "core/exit_codes.hpp"
 #include "core/plural.hpp"
 #include "report/model.hpp"
+#include "report/run_table.hpp"
 #include "report/summary.hpp"
 
 namespace gpuval::cli {
@@ -88,10 +89,10 @@ int run_report(const ReportArgs& args) {
       std::cerr << fmt::format("\rgpuval report: read {}/{} files", done, total) << std::flush;
     };
   }
-  report::LoadResult loaded = report::load_runs(inputs, args.threads, progress);
+  report::TableLoad loaded = report::load_run_table(inputs, args.threads, progress);
   if (tty) std::cerr << "\n";
   report_bad_files(loaded.bad);
-  if (loaded.runs.empty()) {
+  if (loaded.table->runs.empty()) {
     std::string where;
     for (const std::string& in : args.inputs) where += (where.empty() ? "" : ", ") + in;
     std::cerr << fmt::format(
@@ -101,7 +102,9 @@ int run_report(const ReportArgs& args) {
     return exit_code::kBadInput;
   }
 
-  const report::Report rep = report::build_report(loaded.runs, args.options, std::move(loaded.bad));
+  const report::Report rep =
+      report::build_report(*loaded.table, args.options, std::move(loaded.bad));
+  loaded.table.reset();
   bool ok = true;
   if (!args.html.empty()) ok &= write_output(args.html, report::render_html(rep), "--html");
   if (!args.markdown.empty())

@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <tuple>
-#include <unordered_map>
 
 #include "report/aggregate_internal.hpp"
 
@@ -15,8 +16,8 @@ namespace gpuval::report {
 namespace {
 
 struct Night {
-  const RunSummary* first;     // the night's first run (date, document)
-  const RunSummary* last;      // and last (the driver that night)
+  std::uint32_t first;         // the night's first run (date, document): a table index
+  std::uint32_t last;          // and last (the driver that night)
   double value = 0;            // the first run's value: usually the only one
   std::vector<double> reruns;  // further runs that night: the median of all counts
   double median() const {
@@ -36,7 +37,8 @@ struct Series {
 // Nights of history a baseline needs before a night can be judged.
 std::size_t min_history(int window) { return static_cast<std::size_t>(std::clamp(window, 1, 3)); }
 
-void detect(const Series& s, const ReportOptions& options, std::vector<Regression>& out) {
+void detect(const RunTable& t, const Series& s, const ReportOptions& options,
+            std::vector<Regression>& out) {
   const std::size_t window = static_cast<std::size_t>(std::max(options.window, 1));
   std::deque<double> healthy;  // the latest `window` healthy nights' values
   std::vector<double> scratch;
@@ -55,6 +57,7 @@ void detect(const Series& s, const ReportOptions& options, std::vector<Regressio
         regressed = is_worse(change, s.higher_is_better, options.regression_threshold);
       }
     }
+    const std::string& date = t.text.at(t.runs[n.first].date);
     if (regressed) {
       if (!open) {
         Regression r;
@@ -63,16 +66,16 @@ void detect(const Series& s, const ReportOptions& options, std::vector<Regressio
         r.mode = s.mode;
         r.benchmark = s.key;
         r.unit = s.unit;
-        r.first_date = n.first->date;
-        r.driver = n.last->driver;
-        r.previous_driver = i > 0 ? s.nights[i - 1].last->driver : "";
+        r.first_date = date;
+        r.driver = t.text.at(t.runs[n.last].driver);
+        r.previous_driver = i > 0 ? t.text.at(t.runs[s.nights[i - 1].last].driver) : "";
         r.value = value;
         r.baseline = baseline;
         r.change = change;
-        r.run_path = n.first->path;
+        r.run_path = t.path_of ? t.path_of(n.first) : std::string();
         open = std::move(r);
       }
-      open->last_date = n.first->date;
+      open->last_date = date;
       ++open->nights;
       continue;
     }
@@ -91,40 +94,40 @@ void detect(const Series& s, const ReportOptions& options, std::vector<Regressio
 
 }  // namespace
 
-std::vector<Regression> find_regressions(const std::vector<RunSummary>& runs,
+std::vector<Regression> find_regressions(const RunTable& t, const DenseKeys& keys,
                                          const ReportOptions& options) {
-  std::vector<const RunSummary*> ordered;
-  ordered.reserve(runs.size());
-  for (const RunSummary& r : runs) {
-    if (r.gpu_model != kNoGpu) ordered.push_back(&r);
-  }
-  std::stable_sort(ordered.begin(), ordered.end(), [](const RunSummary* a, const RunSummary* b) {
-    return std::tie(a->started_at, a->path) < std::tie(b->started_at, b->path);
-  });
-
-  std::vector<Series> series;
-  std::unordered_map<std::string, SlotCache> slots;  // per (host, model, mode): key -> series
-  for (const RunSummary* r : ordered) {
-    SlotCache& cache = slots[r->host + '\x1f' + r->gpu_model + '\x1f' + r->mode];
-    for (std::size_t i = 0; i < r->benchmarks.size(); ++i) {
-      const BenchPoint& b = r->benchmarks[i];
-      if (!b.median) continue;
-      const std::size_t k = cache.slot(i, b.key, [&] {
-        series.push_back({r->host, r->gpu_model, r->mode, b.key, b.unit, b.higher_is_better, {}});
-        return series.size() - 1;
-      });
-      std::vector<Night>& nights = series[k].nights;
-      if (nights.empty() || nights.back().first->date != r->date) {
-        nights.push_back({r, r, *b.median, {}});
-      } else {
-        nights.back().reruns.push_back(*b.median);
-        nights.back().last = r;
-      }
-    }
-  }
-
   std::vector<Regression> out;
-  for (const Series& s : series) detect(s, options, out);
+  const auto groups = group_runs(t, [](const TableRun& r) {
+    return std::tuple{r.host, r.model, r.mode};
+  });
+  KeyWalker walker(t, keys);
+  Series s;
+  for (const auto& [group, runs] : groups) {
+    const auto [host, model, mode] = group;
+    if (t.text.at(model) == kNoGpu) continue;
+    walker.walk(runs, [&](std::uint32_t key, std::span<const Slot> slots) {
+      const Slot first = slots.front();
+      const BenchSeries& b = t.series[t.layouts[t.runs[runs[first.run]].layout][first.slot]];
+      s.host = t.text.at(host);
+      s.model = t.text.at(model);
+      s.mode = t.text.at(mode);
+      s.key = t.text.at(keys.key_text[key]);
+      s.unit = t.text.at(b.unit);
+      s.higher_is_better = b.higher_is_better;
+      s.nights.clear();
+      for (const Slot& slot : slots) {
+        const std::uint32_t r = runs[slot.run];
+        const double value = t.median(t.runs[r], slot.slot);
+        if (s.nights.empty() || t.runs[s.nights.back().first].date != t.runs[r].date) {
+          s.nights.push_back({r, r, value, {}});
+        } else {
+          s.nights.back().reruns.push_back(value);
+          s.nights.back().last = r;
+        }
+      }
+      detect(t, s, options, out);
+    });
+  }
   std::sort(out.begin(), out.end(), [](const Regression& a, const Regression& b) {
     if (a.ongoing != b.ongoing) return a.ongoing;
     if (a.first_date != b.first_date) return a.first_date > b.first_date;
@@ -135,6 +138,12 @@ std::vector<Regression> find_regressions(const std::vector<RunSummary>& runs,
            std::tie(b.gpu_model, b.host, b.benchmark, b.mode);
   });
   return out;
+}
+
+std::vector<Regression> find_regressions(const std::vector<RunSummary>& runs,
+                                         const ReportOptions& options) {
+  const std::unique_ptr<RunTable> table = make_run_table(runs);
+  return find_regressions(*table, DenseKeys(*table), options);
 }
 
 }  // namespace gpuval::report
