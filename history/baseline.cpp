@@ -10,6 +10,7 @@
 
 #include "core/run_document.hpp"
 #include "core/stats.hpp"
+#include "history/index.hpp"
 #include "history/layout.hpp"
 #include "report/filtered_json.hpp"
 
@@ -111,8 +112,8 @@ BaselineSpec parse_baseline_spec(std::string_view text) {
       text));
 }
 
-Baseline select_baseline(const fs::path& root, const RunIdentity& tonight,
-                         const BaselineSpec& spec) {
+Baseline select_baseline(const fs::path& root, const RunIdentity& tonight, const BaselineSpec& spec,
+                         Index* index) {
   Baseline b;
   b.spec = spec;
   if (spec.kind == BaselineSpec::Kind::kPinned) {
@@ -147,7 +148,25 @@ Baseline select_baseline(const fs::path& root, const RunIdentity& tonight,
   }
 
   // median:N — newest night first, until N nights with a usable run are found.
-  std::vector<SeriesEntry> entries = list_series(root, tonight);
+  // The documents of this series: from the index (only passing runs of this host, GPU model and
+  // mode), else every document in the series' folders; either way each is read and checked.
+  std::vector<SeriesEntry> entries;
+  bool listed = false;
+  if (index) {
+    try {
+      for (Index::Candidate& c : index->baseline_candidates(tonight)) {
+        entries.push_back({std::move(c.night), std::move(c.path)});
+      }
+      std::sort(entries.begin(), entries.end(), [](const SeriesEntry& x, const SeriesEntry& y) {
+        return x.night != y.night ? x.night < y.night : x.path < y.path;
+      });
+      listed = true;
+    } catch (const IndexError& e) {
+      b.warnings.push_back(fmt::format("{}; reading the history's folders instead", e.what()));
+      entries.clear();
+    }
+  }
+  if (!listed) entries = list_series(root, tonight);
   std::map<std::string, std::vector<BaselineDocument>, std::greater<>> by_night;
   for (const SeriesEntry& e : entries) {
     if (e.night >= tonight.night) continue;
