@@ -55,6 +55,7 @@ enum class FileStatus { kFiled, kAlreadyFiled };
 struct FileResult {
   FileStatus status = FileStatus::kFiled;
   std::filesystem::path path;
+  bool same_bytes = true;  // kAlreadyFiled: the filed document has exactly these bytes
 };
 
 // Files one run document (its original text) under document_path(). The same run id with equal
