@@ -14,11 +14,15 @@ Injected effects make the expected findings known to the test:
   --container-factor F             container runs are F x bare metal (default 0.995)
 
 BENCH is a benchmark id (all its shapes) or "*". HOST is a generated host name (see --list-hosts)
-or "*". Layouts: "flat" (OUT/<host>_<date>_<mode>.json) or "host" (what scripts/gpuval-host.sh
-writes: OUT/<host>/<stamp>_driver-<v>/{baremetal,podman-cdi}.json).
+or "*". Layouts: "flat" (OUT/<host>_<date>_<mode>.json), "host" (what scripts/gpuval-host.sh
+writes: OUT/<host>/<stamp>_driver-<v>/{baremetal,podman-cdi}.json) or "history" (a results
+history as `gpuval history add` files it: OUT/<host>/<gpu-model>/<driver>/<night>/<mode>/<run-id>.json,
+for benchmarks that need a large history without filing it; index it with `gpuval history
+reindex`). --first-night skips the nights before it (one more night of an existing history).
 """
 import argparse
 import copy
+import re
 import datetime as dt
 import json
 import os
@@ -61,6 +65,16 @@ MODELS = {
 }
 
 
+def slug(text, keep_case=False):
+    """history/layout.cpp's slug() for the short names generated here (no shortening hash)."""
+    allowed = "A-Za-z0-9._" if keep_case else "a-z0-9."
+    out = re.sub(f"[^{allowed}]+", "-", text if keep_case else text.lower())
+    out = out.strip("-.")
+    if len(out) > 64:
+        sys.exit(f"gen_history: {text!r} is too long for the history layout here")
+    return out or "unknown"
+
+
 def parse_effect(text, parts, name):
     fields = text.split(":")
     if len(fields) != parts:
@@ -84,7 +98,8 @@ def main():
     ap.add_argument("--container-factor", type=float, default=0.995)
     ap.add_argument("--noise", type=float, default=0.003, help="relative stdev of samples")
     ap.add_argument("--samples", type=int, default=5)
-    ap.add_argument("--layout", choices=["flat", "host"], default="flat")
+    ap.add_argument("--layout", choices=["flat", "host", "history"], default="flat")
+    ap.add_argument("--first-night", type=int, default=0, help="write only nights from this one on")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--list-hosts", action="store_true")
     a = ap.parse_args()
@@ -125,6 +140,7 @@ def main():
 
     written = 0
     for night in range(a.nights):
+        skip = night < a.first_night
         driver = a.driver
         for n, v in upgrades:
             if night >= n:
@@ -201,8 +217,15 @@ def main():
                 doc["verdict"] = {"status": status, "exit_code": 1 if failed else 0,
                                   "summary": (f"{len(failed)} check(s) failed" if failed else "all checks passed"),
                                   "cause": failed[0] if failed else "", "hint": ""}
+                if skip:
+                    continue
                 if a.layout == "flat":
                     path = os.path.join(a.out, f"{host}_{t0:%Y-%m-%d}_{mode}.json")
+                elif a.layout == "history":
+                    d = os.path.join(a.out, slug(host), slug(model["name"]), slug(driver),
+                                     f"{t0:%Y-%m-%d}", "baremetal" if mode == "baremetal" else "podman-cdi")
+                    os.makedirs(d, exist_ok=True)
+                    path = os.path.join(d, slug(rid, keep_case=True) + ".json")
                 else:
                     d = os.path.join(a.out, host, f"{stamp:%Y%m%dT%H%M%SZ}_driver-{driver}")
                     os.makedirs(d, exist_ok=True)
