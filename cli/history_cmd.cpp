@@ -46,7 +46,8 @@ constexpr const char* kLayout =
     "History layout: HISTORY/<host>/<gpu-model>/<driver>/<YYYY-MM-DD>/<mode>/<run-id>.json and\n"
     "HISTORY/_pins/<host>/<gpu-model>/<mode>.json (slugs; mode = baremetal or "
     "<engine>-<injection>,\n"
-    "e.g. podman-cdi). See docs/nightly.md.";
+    "e.g. podman-cdi), and HISTORY/_index.sqlite, the index `add` keeps and `reindex` rebuilds.\n"
+    "See docs/nightly.md.";
 
 constexpr const char* kCheckFooter =
     "Each document is compared with its baseline: the same host, GPU model and mode, any driver.\n"

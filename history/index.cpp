@@ -65,8 +65,9 @@ CREATE TABLE run (
   failed_checks BLOB NOT NULL,
   benchmarks BLOB NOT NULL);
 CREATE INDEX run_order ON run (started_at, path);
-CREATE INDEX run_series ON run (host, series_model, series_mode, night, started_epoch);
+CREATE INDEX run_series ON run (host, series_model, series_mode, night, started_epoch, state);
 CREATE INDEX run_run_id ON run (run_id);
+CREATE INDEX run_pending ON run (state) WHERE state = 1;
 CREATE TABLE bad_file (path TEXT PRIMARY KEY, reason TEXT NOT NULL);
 CREATE VIEW runs AS
   SELECT r.path, r.run_id, r.started_at, d.text AS date, h.text AS host, m.text AS gpu_model,
@@ -651,7 +652,8 @@ std::size_t Index::settle(const std::vector<std::string>& paths, std::int64_t ma
     };
     std::vector<Row> rows;
     if (paths.empty()) {
-      Stmt s = i.stmt("SELECT path, state, updated_at FROM run WHERE state = 1");
+      Stmt s =
+          i.stmt("SELECT path, state, updated_at FROM run INDEXED BY run_pending WHERE state = 1");
       while (s.step()) rows.push_back({std::string(s.text(0)), s.integer(1), s.integer(2)});
     } else {
       Stmt s = i.stmt("SELECT state, updated_at FROM run WHERE path = ?1");
@@ -728,7 +730,7 @@ report::TableLoad Index::load_report_table(const fs::path& shown_root) {
   // Pending rows count when their document is there as recorded.
   std::unordered_set<std::int64_t> counted_pending;
   {
-    Stmt s = i.stmt("SELECT id, path, size, hash FROM run WHERE state = 1");
+    Stmt s = i.stmt("SELECT id, path, size, hash FROM run INDEXED BY run_pending WHERE state = 1");
     while (s.step()) {
       if (Impl::document_matches(i.history / fs::path(s.text(1)), s.integer(2), s.integer(3))) {
         counted_pending.insert(s.integer(0));
@@ -898,9 +900,11 @@ report::TableLoad Index::load_report_table(const fs::path& shown_root) {
   return out;
 }
 
-std::vector<Index::Candidate> Index::baseline_candidates(const RunIdentity& tonight) {
+std::vector<Index::Candidate> Index::baseline_candidates(const RunIdentity& tonight,
+                                                         std::size_t max_nights, bool* truncated) {
   Impl& i = *impl_;
   std::vector<Candidate> out;
+  if (truncated) *truncated = false;
   const auto label = [&](const std::string& text) -> std::optional<std::int64_t> {
     Stmt s = i.stmt("SELECT id FROM label WHERE text = ?1");
     s.bind(1, text);
@@ -920,8 +924,18 @@ std::vector<Index::Candidate> Index::baseline_candidates(const RunIdentity& toni
   // the night.
   const std::string host_slug = slug(tonight.host), model_slug = slug(tonight.gpu_model),
                     mode_slug = slug(tonight.mode);
+  std::size_t nights = 0;
+  std::string last_night;
   while (s.step()) {
     const std::string night(s.text(0));
+    if (night != last_night) {
+      if (max_nights > 0 && nights == max_nights) {
+        if (truncated) *truncated = true;
+        break;
+      }
+      ++nights;
+      last_night = night;
+    }
     const fs::path rel(s.text(1));
     std::vector<std::string> parts;
     for (const fs::path& p : rel) parts.push_back(p.string());
@@ -945,8 +959,8 @@ std::vector<Index::LastRun> Index::last_runs() {
   std::vector<LastRun> out;
   Stmt s = i.stmt(
       "SELECT h.text, m.text, d.text, r.latest FROM (SELECT host, series_model, series_mode, "
-      "max(started_epoch) AS latest FROM run WHERE series_mode IS NOT NULL AND state = 0 "
-      "GROUP BY host, series_model, series_mode) r JOIN label h ON h.id = r.host "
+      "max(started_epoch) AS latest FROM run INDEXED BY run_series WHERE series_mode IS NOT NULL "
+      "AND state = 0 GROUP BY host, series_model, series_mode) r JOIN label h ON h.id = r.host "
       "JOIN label m ON m.id = r.series_model JOIN label d ON d.id = r.series_mode "
       "ORDER BY h.text, m.text, d.text");
   while (s.step()) {

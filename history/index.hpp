@@ -117,14 +117,16 @@ class Index {
   // them. Pending rows count when their document exists with the recorded content.
   report::TableLoad load_report_table(const std::filesystem::path& shown_root);
 
-  // Baseline candidates of a series: documents of passing runs of this host, GPU model and mode
-  // before `before_night`, other than `exclude_run_id`: newest night first, by path within a
-  // night. Absolute paths.
+  // Baseline candidates of tonight's series: documents of passing runs of its host, GPU model
+  // and mode from nights before tonight's, other than tonight's run: newest night first, by path
+  // within a night, absolute paths. With max_nights, only the newest that many nights
+  // (`truncated` says whether there were more).
   struct Candidate {
     std::string night;
     std::filesystem::path path;
   };
-  std::vector<Candidate> baseline_candidates(const RunIdentity& tonight);
+  std::vector<Candidate> baseline_candidates(const RunIdentity& tonight, std::size_t max_nights = 0,
+                                             bool* truncated = nullptr);
 
   // The latest run of every host, GPU model and mode in the history.
   struct LastRun {
