@@ -69,7 +69,7 @@ if [ "$documents" = 1 ]; then
     rm -rf "$hist"
     echo "bench-history.sh: generating $((nodes * nights * 2)) run documents in $hist ..." >&2
     gen "$hist" --nights "$nights" --models "h100:$h100,a100:$a100" "${effects[@]}" \
-      --layout history
+      --layout history --jobs "${JOBS:-$(nproc)}"
     touch "$hist/.complete"
   fi
   rm -f "$hist/_index.sqlite" "$hist/_index.sqlite-wal" "$hist/_index.sqlite-shm"
@@ -90,7 +90,7 @@ if [ "$documents" = 1 ]; then
   # One more night, filed as the nightly files it: only its documents are read.
   night="$work/night-$nights"
   rm -rf "$night"
-  gen "$night" --nights "$((nights + 1))" --first-night "$nights" \
+  gen "$night" --nights "$((nights + 1))" --first-night "$nights" --jobs 1 \
     --models "h100:$h100,a100:$a100" "${effects[@]}" 2>/dev/null
   measure "history add one night ($((nodes * 2)) documents)" -- \
     "$gpuval" history add --history "$hist" "$night" >/dev/null

@@ -18,7 +18,9 @@ or "*". Layouts: "flat" (OUT/<host>_<date>_<mode>.json), "host" (what scripts/gp
 writes: OUT/<host>/<stamp>_driver-<v>/{baremetal,podman-cdi}.json) or "history" (a results
 history as `gpuval history add` files it: OUT/<host>/<gpu-model>/<driver>/<night>/<mode>/<run-id>.json,
 for benchmarks that need a large history without filing it; index it with `gpuval history
-reindex`). --first-night skips the nights before it (one more night of an existing history).
+reindex`). --first-night skips the nights before it (one more night of an existing history);
+--jobs N writes nights in N processes, each night with its own random stream (the same documents
+for any N, other than without --jobs).
 """
 import argparse
 import copy
@@ -100,6 +102,8 @@ def main():
     ap.add_argument("--samples", type=int, default=5)
     ap.add_argument("--layout", choices=["flat", "host", "history"], default="flat")
     ap.add_argument("--first-night", type=int, default=0, help="write only nights from this one on")
+    ap.add_argument("--jobs", type=int, default=0,
+                    help="write nights in N processes (each night then has its own random stream)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--list-hosts", action="store_true")
     a = ap.parse_args()
@@ -138,8 +142,19 @@ def main():
     def matches(pattern, value):
         return pattern == "*" or pattern == value
 
-    written = 0
-    for night in range(a.nights):
+    def generate(nights):
+        written = 0
+        for night in nights:
+            written += write_night(night)
+        return written
+
+    def write_night(night):
+        nonlocal rng
+        if a.jobs:  # each night its own stream: the same documents whatever the number of jobs
+            rng = random.Random(f"{a.seed}:{night}")
+            if night < a.first_night:
+                return 0
+        written = 0
         skip = night < a.first_night
         driver = a.driver
         for n, v in upgrades:
@@ -233,6 +248,23 @@ def main():
                 with open(path, "w") as f:
                     json.dump(doc, f, indent=1)
                 written += 1
+        return written
+
+    if not a.jobs:
+        written = generate(range(a.nights))
+    else:
+        pids = []
+        for j in range(a.jobs):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    generate(n for n in range(a.nights) if n % a.jobs == j)
+                finally:
+                    os._exit(0)
+            pids.append(pid)
+        if any(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0 for pid in pids):
+            sys.exit("gen_history: a job failed")
+        written = sum(len(fs) for _, _, fs in os.walk(a.out))
     print(f"gen_history: wrote {written} documents to {a.out}", file=sys.stderr)
 
 
