@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <future>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "report/aggregate_internal.hpp"
@@ -25,10 +27,11 @@ std::optional<double> ratio(const Cell& numerator, const Cell& denominator) {
 
 // What one benchmark key of one GPU model comes to, per mode (0 bare metal, 1 container).
 struct KeyFigures {
-  std::uint32_t series = 0;                       // its first entry: id, unit, direction
-  std::vector<Cell> by_driver[2];                 // indexed like ModelSection::drivers
-  std::vector<std::optional<double>> peak[2];     // median fraction of peak, by driver
-  std::vector<std::optional<double>> nightly[2];  // median by night (Nights::dates)
+  std::uint32_t series = 0;        // its first entry: id, unit, direction
+  std::vector<Cell> by_driver[2];  // indexed like ModelSection::drivers
+  // The median fraction of peak at the newest driver that has one (bare metal when it has).
+  std::optional<double> fraction_of_peak;
+  std::vector<std::optional<double>> nightly[2];  // median by night (Nights::dates); charts only
 };
 
 MetricRow metric_row(const std::string& key, const RunTable& t, const KeyFigures& f,
@@ -60,13 +63,7 @@ MetricRow metric_row(const std::string& key, const RunTable& t, const KeyFigures
       break;
     }
   }
-  for (std::size_t d = n; d-- > 0;) {  // the latest driver with a fraction of peak
-    const auto& peak = f.peak[kBaremetal][d] ? f.peak[kBaremetal][d] : f.peak[kContainer][d];
-    if (peak) {
-      row.fraction_of_peak = *peak;
-      break;
-    }
-  }
+  row.fraction_of_peak = f.fraction_of_peak;
   return row;
 }
 
@@ -194,11 +191,18 @@ std::optional<double> median_if_any(const CellMedians::Result& r) {
   return r.count > 0 ? std::optional<double>(r.median) : std::nullopt;
 }
 
-ModelSection model_section(const std::string& model, const RunTable& t, const DenseKeys& keys,
-                           const std::vector<std::uint32_t>& runs,
-                           const std::vector<Regression>& regressions,
-                           const ReportOptions& options) {
-  ModelSection s;
+// A GPU model's section, and what its charts are drawn from once the regressions (which mark
+// the charts' nights) are known.
+struct ModelWork {
+  ModelSection section;
+  Nights nights;
+  std::map<std::string, KeyFigures> figures;
+};
+
+ModelWork model_section(const std::string& model, const RunTable& t, const DenseKeys& keys,
+                        const std::vector<std::uint32_t>& runs, const ReportOptions& options) {
+  ModelWork work;
+  ModelSection& s = work.section;
   s.gpu_model = model;
   s.runs = runs.size();
   std::set<std::string> hosts, drivers;
@@ -217,12 +221,14 @@ ModelSection model_section(const std::string& model, const RunTable& t, const De
   const std::size_t n = s.drivers.size();
   std::unordered_map<std::string, std::size_t> driver_index;
   for (std::size_t i = 0; i < n; ++i) driver_index[s.drivers[i]] = i;
-  const Nights nights = nights_of(t, runs);
+  work.nights = nights_of(t, runs);
+  const Nights& nights = work.nights;
   const std::size_t night_count = nights.dates.size();
 
-  // Per run of the model: its driver and night, and its mode.
+  // Per run of the model: its driver and night, its mode, where its values are.
   std::vector<std::uint32_t> driver_of(runs.size()), night_of(runs.size());
   std::vector<std::uint8_t> mode_of(runs.size());
+  std::vector<std::uint64_t> values_of(runs.size());
   std::vector<std::vector<std::uint32_t>> by_driver(n);
   {
     std::unordered_map<std::uint32_t, std::uint32_t> driver_by_text;
@@ -238,63 +244,103 @@ ModelSection model_section(const std::string& model, const RunTable& t, const De
       driver_of[p] = it->second;
       night_of[p] = static_cast<std::uint32_t>(nights.index.at(r.date));
       mode_of[p] = r.container ? kContainer : kBaremetal;
+      values_of[p] = r.values;
       by_driver[it->second].push_back(runs[p]);
     }
   }
 
-  std::map<std::string, KeyFigures> figures;
+  std::map<std::string, KeyFigures>& figures = work.figures;
   KeyWalker walker(t, keys);
   CellMedians cells;
-  walker.walk(runs, [&](std::uint32_t key, std::span<const Slot> slots) {
-    KeyFigures& f = figures[t.text.at(keys.key_text[key])];
-    const Slot first = slots.front();
-    f.series = t.layouts[t.runs[runs[first.run]].layout][first.slot];
-    const auto median = [&](std::size_t i) {
-      return t.median(t.runs[runs[slots[i].run]], slots[i].slot);
-    };
-    const auto peak = [&](std::size_t i) {
-      return t.peak(t.runs[runs[slots[i].run]], slots[i].slot);
-    };
-    const auto driver_cell = [&](std::size_t i) {
+  // Per entry of the key being walked: its median, fraction of peak and (mode, driver) cell,
+  // fetched once from the table (scattered reads) and then read in order.
+  std::vector<double> medians, peaks;
+  std::vector<std::int32_t> driver_cells;
+  std::vector<std::size_t> peak_counts;
+  const std::set<std::string> charted_ids(options.key_metrics.begin(), options.key_metrics.end());
+  bool any_charted = false;
+  const auto fetch = [&](std::span<const Slot> slots) {
+    medians.resize(slots.size());
+    peaks.resize(slots.size());
+    driver_cells.resize(slots.size());
+    for (std::size_t i = 0; i < slots.size(); ++i) {
       const std::uint32_t p = slots[i].run;
-      return static_cast<std::int64_t>(mode_of[p] * n + driver_of[p]);
-    };
-    const auto& values = cells.compute(2 * n, slots.size(), driver_cell, median);
-    for (std::size_t m = 0; m < 2; ++m) {
-      f.by_driver[m].resize(n);
-      for (std::size_t d = 0; d < n; ++d) {
-        f.by_driver[m][d] = {median_if_any(values[m * n + d]), values[m * n + d].count};
-      }
+      const std::uint64_t at = values_of[p] + slots[i].slot;
+      medians[i] = t.medians[at];
+      peaks[i] = t.peaks[at];
+      driver_cells[i] = static_cast<std::int32_t>(mode_of[p] * n + driver_of[p]);
     }
-    const auto& peaks = cells.compute(
-        2 * n, slots.size(),
-        [&](std::size_t i) { return std::isnan(peak(i)) ? std::int64_t{-1} : driver_cell(i); },
-        peak);
-    for (std::size_t m = 0; m < 2; ++m) {
-      f.peak[m].resize(n);
-      for (std::size_t d = 0; d < n; ++d) f.peak[m][d] = median_if_any(peaks[m * n + d]);
-    }
+  };
+  // Medians per night, for a key's charts (only charted keys need them).
+  const auto nightly_of = [&](KeyFigures& f, std::span<const Slot> slots) {
     const auto& nightly = cells.compute(
         2 * night_count, slots.size(),
         [&](std::size_t i) {
           const std::uint32_t p = slots[i].run;
-          return static_cast<std::int64_t>(mode_of[p] * night_count + night_of[p]);
+          return static_cast<std::int32_t>(mode_of[p] * night_count + night_of[p]);
         },
-        median);
+        [&](std::size_t i) { return medians[i]; });
     for (std::size_t m = 0; m < 2; ++m) {
       f.nightly[m].resize(night_count);
       for (std::size_t i = 0; i < night_count; ++i) {
         f.nightly[m][i] = median_if_any(nightly[m * night_count + i]);
       }
     }
+  };
+  walker.walk(runs, [&](std::uint32_t key, std::span<const Slot> slots) {
+    KeyFigures& f = figures[t.text.at(keys.key_text[key])];
+    const Slot first = slots.front();
+    f.series = t.layouts[t.runs[runs[first.run]].layout][first.slot];
+    fetch(slots);
+    const auto& values = cells.compute(
+        2 * n, slots.size(), [&](std::size_t i) { return driver_cells[i]; },
+        [&](std::size_t i) { return medians[i]; });
+    for (std::size_t m = 0; m < 2; ++m) {
+      f.by_driver[m].resize(n);
+      for (std::size_t d = 0; d < n; ++d) {
+        f.by_driver[m][d] = {median_if_any(values[m * n + d]), values[m * n + d].count};
+      }
+    }
+    // The fraction of peak of the newest driver that has one: bare metal, else container.
+    peak_counts.assign(2 * n, 0);
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      if (!std::isnan(peaks[i])) ++peak_counts[static_cast<std::size_t>(driver_cells[i])];
+    }
+    std::int32_t target = -1;
+    for (std::size_t d = n; d-- > 0 && target < 0;) {
+      if (peak_counts[kBaremetal * n + d] > 0) {
+        target = static_cast<std::int32_t>(kBaremetal * n + d);
+      } else if (peak_counts[kContainer * n + d] > 0) {
+        target = static_cast<std::int32_t>(kContainer * n + d);
+      }
+    }
+    if (target >= 0) {
+      const auto& fraction = cells.compute(
+          1, slots.size(),
+          [&](std::size_t i) {
+            return driver_cells[i] == target && !std::isnan(peaks[i]) ? 0 : -1;
+          },
+          [&](std::size_t i) { return peaks[i]; });
+      f.fraction_of_peak = fraction[0].median;
+    }
+    if (charted_ids.contains(t.text.at(t.series[f.series].id))) {
+      any_charted = true;
+      nightly_of(f, slots);
+    }
   });
+  // A model with none of the key metrics charts every benchmark.
+  if (!any_charted && model != kNoGpu) {
+    walker.walk(runs, [&](std::uint32_t key, std::span<const Slot> slots) {
+      fetch(slots);
+      nightly_of(figures[t.text.at(keys.key_text[key])], slots);
+    });
+  }
   for (const auto& [key, f] : figures) {
     s.metrics.push_back(metric_row(key, t, f, options.regression_threshold));
   }
   for (std::size_t d = 0; d < n; ++d)
     s.checks.push_back(check_outcome(s.drivers[d], t, by_driver[d]));
-  if (model != kNoGpu) s.charts = charts_of(s, nights, figures, regressions, options);
-  return s;
+  return work;
 }
 
 // Splits "550.54.15" / "r535_00" into runs of digits and of other characters.
@@ -381,20 +427,31 @@ Report build_report(const RunTable& table, const ReportOptions& options,
   }
   report.nights = dates.size();  // distinct dates: one text id per distinct string
   const DenseKeys keys(table);
-  report.regressions = find_regressions(table, keys, options);
-  report.outliers = find_outliers(table, keys, options);
+  // Regressions and outliers on threads of their own while this one does the GPU models: the
+  // table is only read, each has its own scratch.
+  const auto policy =
+      std::thread::hardware_concurrency() > 1 ? std::launch::async : std::launch::deferred;
+  auto regressions = std::async(policy, [&] { return find_regressions(table, keys, options); });
+  auto outliers = std::async(policy, [&] { return find_outliers(table, keys, options); });
   std::map<std::string, std::vector<std::uint32_t>> by_model;
   for (auto& [model, runs] : group_runs(table, [](const TableRun& r) { return r.model; })) {
     by_model.emplace(table.text.at(model), std::move(runs));
   }
+  std::vector<ModelWork> models;
   for (const auto& [model, model_runs] : by_model) {
     if (model == kNoGpu) continue;
-    report.models.push_back(
-        model_section(model, table, keys, model_runs, report.regressions, options));
+    models.push_back(model_section(model, table, keys, model_runs, options));
   }
   if (auto it = by_model.find(kNoGpu); it != by_model.end()) {  // runs without a GPU come last
-    report.models.push_back(
-        model_section(kNoGpu, table, keys, it->second, report.regressions, options));
+    models.push_back(model_section(kNoGpu, table, keys, it->second, options));
+  }
+  report.regressions = regressions.get();
+  report.outliers = outliers.get();
+  for (ModelWork& m : models) {
+    if (m.section.gpu_model != kNoGpu) {
+      m.section.charts = charts_of(m.section, m.nights, m.figures, report.regressions, options);
+    }
+    report.models.push_back(std::move(m.section));
   }
   return report;
 }

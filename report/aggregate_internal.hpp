@@ -48,7 +48,7 @@ struct DenseKeys {
 // of one GPU model is tens of millions of entries.
 class KeyWalker {
  public:
-  KeyWalker(const RunTable& table, const DenseKeys& keys, std::size_t budget = 4u << 20)
+  KeyWalker(const RunTable& table, const DenseKeys& keys, std::size_t budget = 8u << 20)
       : t_(table),
         keys_(keys),
         budget_(budget),
@@ -124,7 +124,7 @@ class CellMedians {
     offsets_.assign(cells + 1, 0);
     cell_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      cell_[i] = cell_of(i);
+      cell_[i] = static_cast<std::int32_t>(cell_of(i));
       if (cell_[i] >= 0) ++offsets_[static_cast<std::size_t>(cell_[i]) + 1];
     }
     for (std::size_t c = 0; c < cells; ++c) offsets_[c + 1] += offsets_[c];
@@ -147,7 +147,7 @@ class CellMedians {
 
  private:
   std::vector<std::size_t> offsets_, fill_;
-  std::vector<std::int64_t> cell_;
+  std::vector<std::int32_t> cell_;
   std::vector<double> values_;
   std::vector<Result> results_;
 };

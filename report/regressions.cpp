@@ -20,11 +20,11 @@ struct Night {
   std::uint32_t last;          // and last (the driver that night)
   double value = 0;            // the first run's value: usually the only one
   std::vector<double> reruns;  // further runs that night: the median of all counts
-  double median() const {
+  double median(std::vector<double>& scratch) const {
     if (reruns.empty()) return value;
-    std::vector<double> all = reruns;
-    all.push_back(value);
-    return median_of(std::move(all));
+    scratch.assign(reruns.begin(), reruns.end());
+    scratch.push_back(value);
+    return median_in_place(scratch);
   }
 };
 
@@ -37,28 +37,55 @@ struct Series {
 // Nights of history a baseline needs before a night can be judged.
 std::size_t min_history(int window) { return static_cast<std::size_t>(std::clamp(window, 1, 3)); }
 
-void detect(const RunTable& t, const Series& s, const ReportOptions& options,
-            std::vector<Regression>& out) {
-  const std::size_t window = static_cast<std::size_t>(std::max(options.window, 1));
-  std::deque<double> healthy;  // the latest `window` healthy nights' values
-  std::vector<double> scratch;
+// The median of the latest `window` healthy nights, kept sorted as nights come and go: a year
+// of nights of a thousand nodes' benchmarks is tens of millions of windows.
+class Window {
+ public:
+  void reset(std::size_t size) {
+    size_ = size;
+    nights_.clear();
+    sorted_.clear();
+  }
+  std::size_t count() const { return nights_.size(); }
+  void push(double v) {
+    nights_.push_back(v);
+    sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), v), v);
+    if (nights_.size() > size_) {
+      sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), nights_.front()));
+      nights_.pop_front();
+    }
+  }
+  // As median_of(): the middle value, or the mean of the two middle ones.
+  double median() const {
+    const std::size_t mid = sorted_.size() / 2;
+    if (sorted_.size() % 2 == 1) return sorted_[mid];
+    return (sorted_[mid - 1] + sorted_[mid]) / 2;
+  }
+
+ private:
+  std::size_t size_ = 1;
+  std::deque<double> nights_;   // in night order
+  std::vector<double> sorted_;  // the same values, ascending
+};
+
+void detect(const RunTable& t, const Series& s, const ReportOptions& options, Window& healthy,
+            std::vector<double>& scratch, std::vector<Regression>& out) {
+  healthy.reset(static_cast<std::size_t>(std::max(options.window, 1)));
   std::optional<Regression> open;
   for (std::size_t i = 0; i < s.nights.size(); ++i) {
     const Night& n = s.nights[i];
-    const double value = n.median();
+    const double value = n.median(scratch);
     bool regressed = false;
     double baseline = 0, change = 0;
-    if (healthy.size() >= min_history(options.window)) {
-      scratch.assign(healthy.begin(), healthy.end());
-      baseline = median_of(std::move(scratch));
-      scratch.clear();
+    if (healthy.count() >= min_history(options.window)) {
+      baseline = healthy.median();
       if (baseline != 0) {
         change = value / baseline - 1;
         regressed = is_worse(change, s.higher_is_better, options.regression_threshold);
       }
     }
-    const std::string& date = t.text.at(t.runs[n.first].date);
     if (regressed) {
+      const std::string& date = t.text.at(t.runs[n.first].date);
       if (!open) {
         Regression r;
         r.host = s.host;
@@ -83,8 +110,7 @@ void detect(const RunTable& t, const Series& s, const ReportOptions& options,
       out.push_back(std::move(*open));
       open.reset();
     }
-    healthy.push_back(value);
-    if (healthy.size() > window) healthy.pop_front();
+    healthy.push(value);
   }
   if (open) {
     open->ongoing = true;
@@ -102,9 +128,19 @@ std::vector<Regression> find_regressions(const RunTable& t, const DenseKeys& key
   });
   KeyWalker walker(t, keys);
   Series s;
+  Window window;
+  std::vector<double> scratch;
+  std::vector<std::uint32_t> date_of;    // per run of the group: its date
+  std::vector<std::uint64_t> values_of;  // and where its values are
   for (const auto& [group, runs] : groups) {
     const auto [host, model, mode] = group;
     if (t.text.at(model) == kNoGpu) continue;
+    date_of.resize(runs.size());
+    values_of.resize(runs.size());
+    for (std::size_t p = 0; p < runs.size(); ++p) {
+      date_of[p] = t.runs[runs[p]].date;
+      values_of[p] = t.runs[runs[p]].values;
+    }
     walker.walk(runs, [&](std::uint32_t key, std::span<const Slot> slots) {
       const Slot first = slots.front();
       const BenchSeries& b = t.series[t.layouts[t.runs[runs[first.run]].layout][first.slot]];
@@ -115,17 +151,19 @@ std::vector<Regression> find_regressions(const RunTable& t, const DenseKeys& key
       s.unit = t.text.at(b.unit);
       s.higher_is_better = b.higher_is_better;
       s.nights.clear();
+      std::uint32_t night_date = 0;
       for (const Slot& slot : slots) {
-        const std::uint32_t r = runs[slot.run];
-        const double value = t.median(t.runs[r], slot.slot);
-        if (s.nights.empty() || t.runs[s.nights.back().first].date != t.runs[r].date) {
-          s.nights.push_back({r, r, value, {}});
+        const std::uint32_t p = slot.run;
+        const double value = t.medians[values_of[p] + slot.slot];
+        if (s.nights.empty() || night_date != date_of[p]) {
+          s.nights.push_back({runs[p], runs[p], value, {}});
+          night_date = date_of[p];
         } else {
           s.nights.back().reruns.push_back(value);
-          s.nights.back().last = r;
+          s.nights.back().last = runs[p];
         }
       }
-      detect(t, s, options, out);
+      detect(t, s, options, window, scratch, out);
     });
   }
   std::sort(out.begin(), out.end(), [](const Regression& a, const Regression& b) {
