@@ -69,6 +69,7 @@ CREATE INDEX run_series ON run (host, series_model, series_mode, night, started_
 CREATE INDEX run_run_id ON run (run_id);
 CREATE INDEX run_pending ON run (state) WHERE state = 1;
 CREATE TABLE bad_file (path TEXT PRIMARY KEY, reason TEXT NOT NULL);
+CREATE TABLE shared_run_id (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIEW runs AS
   SELECT r.path, r.run_id, r.started_at, d.text AS date, h.text AS host, m.text AS gpu_model,
          v.text AS driver, e.text AS mode, sm.text AS series_mode, r.night, vd.text AS verdict,
@@ -320,7 +321,8 @@ struct Index::Impl {
   std::size_t created_runs = 0;
   std::unordered_map<std::string, std::int64_t> labels;
   std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, bool>, std::int64_t> benches;
-  Stmt label_stmt, bench_stmt, insert_pending, insert_indexed, delete_run, insert_bad, delete_bad;
+  Stmt label_stmt, bench_stmt, insert_pending, insert_indexed, delete_run, insert_bad, delete_bad,
+      note_shared;
 
   ~Impl() {
     label_stmt = {};
@@ -330,6 +332,7 @@ struct Index::Impl {
     delete_run = {};
     insert_bad = {};
     delete_bad = {};
+    note_shared = {};
     if (db) sqlite3_close_v2(db);
   }
 
@@ -397,6 +400,11 @@ struct Index::Impl {
         "INSERT INTO bad_file(path, reason) VALUES(?1, ?2) ON CONFLICT(path) DO UPDATE SET "
         "reason = excluded.reason");
     delete_bad = stmt("DELETE FROM bad_file WHERE path = ?1");
+    // Run ids that another row has too: the report checks only those for duplicates. Never
+    // removed (a stale entry costs the report one lookup); a rebuild starts afresh.
+    note_shared = stmt(
+        "INSERT OR IGNORE INTO shared_run_id(run_id) SELECT ?1 WHERE ?1 <> '' AND EXISTS "
+        "(SELECT 1 FROM run WHERE run_id = ?1 AND path <> ?2)");
   }
 
   std::int64_t label(std::string_view text) {
@@ -447,6 +455,7 @@ struct Index::Impl {
       if (b.fraction_of_peak) put_f64(bench_blob, *b.fraction_of_peak);
       if (b.cv) put_f64(bench_blob, *b.cv);
     }
+    note_shared.bind(1, r.run_id).bind(2, e.path).run();
     s.bind(1, e.path).bind(2, state).bind(3, static_cast<std::int64_t>(std::time(nullptr)));
     s.bind(4, static_cast<std::int64_t>(e.size)).bind(5, static_cast<std::int64_t>(e.hash));
     s.bind(6, r.run_id).bind(7, r.started_at).bind(8, label(r.date)).bind(9, label(r.host));
@@ -701,6 +710,7 @@ Index::RebuildResult Index::rebuild(unsigned threads,
     i.delete_run = {};
     i.insert_bad = {};
     i.delete_bad = {};
+    i.note_shared = {};
     for (const auto& [type, name] : objects) {
       i.exec(
           fmt::format("DROP {} IF EXISTS \"{}\"", type == "view" ? "VIEW" : "TABLE", name).c_str());
@@ -741,8 +751,8 @@ report::TableLoad Index::load_report_table(const fs::path& shown_root) {
   std::unordered_set<std::int64_t> duplicates;
   {
     Stmt s = i.stmt(
-        "SELECT id, path, run_id, state FROM run WHERE run_id IN (SELECT run_id FROM run WHERE "
-        "run_id <> '' GROUP BY run_id HAVING count(*) > 1) ORDER BY run_id, path");
+        "SELECT id, path, run_id, state FROM run WHERE run_id IN (SELECT run_id FROM "
+        "shared_run_id) ORDER BY run_id, path");
     std::string current_run, first_path;
     while (s.step()) {
       const std::int64_t id = s.integer(0);

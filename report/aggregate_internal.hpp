@@ -57,6 +57,22 @@ class KeyWalker {
 
   template <typename OnKey>
   void walk(const std::vector<std::uint32_t>& runs, OnKey on_key) {
+    if (runs.empty()) return;
+    // Usually every run of a group has the same benchmarks: then a key's entries are one slot
+    // of every run, in order.
+    const std::uint32_t shared = t_.runs[runs.front()].layout;
+    if (std::all_of(runs.begin(), runs.end(),
+                    [&](std::uint32_t r) { return t_.runs[r].layout == shared; })) {
+      const std::vector<std::uint32_t>& series = t_.layouts[shared];
+      slots_.resize(runs.size());
+      for (std::size_t i = 0; i < series.size(); ++i) {
+        for (std::size_t pos = 0; pos < runs.size(); ++pos) {
+          slots_[pos] = {static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(i)};
+        }
+        on_key(keys_.of_series[series[i]], std::span<const Slot>(slots_.data(), runs.size()));
+      }
+      return;
+    }
     touched_.clear();
     for (std::uint32_t r : runs) {
       for (std::uint32_t s : t_.layouts[t_.runs[r].layout]) {

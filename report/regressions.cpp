@@ -5,7 +5,6 @@
 // it started until the value recovers, instead of fading into a new normal after a few nights.
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -43,17 +42,31 @@ class Window {
  public:
   void reset(std::size_t size) {
     size_ = size;
-    nights_.clear();
+    head_ = 0;
+    ring_.assign(size, 0);
     sorted_.clear();
   }
-  std::size_t count() const { return nights_.size(); }
+  std::size_t count() const { return sorted_.size(); }
   void push(double v) {
-    nights_.push_back(v);
-    sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), v), v);
-    if (nights_.size() > size_) {
-      sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), nights_.front()));
-      nights_.pop_front();
+    if (sorted_.size() < size_) {
+      ring_[(head_ + sorted_.size()) % size_] = v;
+      sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), v), v);
+      return;
     }
+    // Full: the oldest night leaves as this one comes; one shift moves v into its place.
+    const double old = ring_[head_];
+    ring_[head_] = v;
+    head_ = (head_ + 1) % size_;
+    auto at = std::lower_bound(sorted_.begin(), sorted_.end(), old);
+    while (at + 1 != sorted_.end() && *(at + 1) < v) {
+      *at = *(at + 1);
+      ++at;
+    }
+    while (at != sorted_.begin() && *(at - 1) > v) {
+      *at = *(at - 1);
+      --at;
+    }
+    *at = v;
   }
   // As median_of(): the middle value, or the mean of the two middle ones.
   double median() const {
@@ -63,8 +76,8 @@ class Window {
   }
 
  private:
-  std::size_t size_ = 1;
-  std::deque<double> nights_;   // in night order
+  std::size_t size_ = 1, head_ = 0;
+  std::vector<double> ring_;    // the latest nights, oldest at head_ once full
   std::vector<double> sorted_;  // the same values, ascending
 };
 

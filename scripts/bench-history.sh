@@ -56,6 +56,7 @@ work="$(cd "$work" && pwd)"
 log="$work/measurements.jsonl"
 : >"$log"
 measure() { python3 "$src/tests/perf/measure.py" --log "$log" "$@"; }
+echo "bench-history.sh: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 gen() { python3 "$src/tests/support/gen_history.py" "$@"; }
 
 h100=$((nodes - nodes / 2))
@@ -97,6 +98,9 @@ if [ "$documents" = 1 ]; then
   measure "history check one night, index" -- \
     "$gpuval" history check --history "$hist" "$night" --prom "$work/night.prom" >/dev/null || true
   echo "bench-history.sh: $(grep -c "^gpuval_last_run_timestamp_seconds{" "$work/night.prom" || true) series with their latest run in night.prom" >&2
+  # Leave the generated history as it was generated (the next run re-indexes it anyway).
+  day="$(date -u -d "2026-10-01 + $nights days" +%Y-%m-%d)"
+  find "$hist" -mindepth 4 -maxdepth 4 -type d -name "$day" -exec rm -r {} +
 fi
 
 if [ "$populate" = 1 ]; then
