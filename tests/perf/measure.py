@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Run a command and say what it cost: wall time, CPU time and peak memory (maximum resident set
-size of the command, from wait4), as one JSON line appended to --log and a line on stderr.
+size of the command, from wait4) and the machine's load average when it started, as one JSON
+line appended to --log and a line on stderr.
 
   measure.py [--log FILE] [--cold PATH]... LABEL -- COMMAND [ARG...]
 
@@ -46,6 +47,7 @@ def main():
         sys.exit(__doc__)
     label, command = args[0], args[2:]
     evicted = sum(evict(p) for p in cold)
+    load = os.getloadavg()[0]
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -58,9 +60,10 @@ def main():
     rc = os.waitstatus_to_exitcode(status)
     record = {"label": label, "wall_s": round(wall, 3), "user_s": round(usage.ru_utime, 3),
               "sys_s": round(usage.ru_stime, 3), "max_rss_mib": round(usage.ru_maxrss / 1024, 1),
-              "cold": bool(cold), "evicted_files": evicted, "rc": rc}
+              "cold": bool(cold), "evicted_files": evicted, "load_average": load, "rc": rc}
     print(f"measure: {label}: {wall:.2f} s wall, {usage.ru_utime + usage.ru_stime:.2f} s CPU, "
-          f"{usage.ru_maxrss / 1024:.0f} MiB peak{' (cold)' if cold else ''}, exit {rc}",
+          f"{usage.ru_maxrss / 1024:.0f} MiB peak{' (cold)' if cold else ''}, exit {rc} "
+          f"(load average {load:.1f})",
           file=sys.stderr)
     if log:
         with open(log, "a") as f:
