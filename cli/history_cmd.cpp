@@ -16,7 +16,9 @@
 #include "cli/output_check.hpp"
 #include "core/atomic_file.hpp"
 #include "core/exit_codes.hpp"
+#include "core/plural.hpp"
 #include "history/baseline.hpp"
+#include "history/index.hpp"
 #include "history/inputs.hpp"
 #include "history/junit.hpp"
 #include "history/layout.hpp"
@@ -37,13 +39,15 @@ struct HistoryArgs {
   std::string junit, prom, markdown;
   bool force = false;
   bool latest = false;
+  unsigned threads = 0;
 };
 
 constexpr const char* kLayout =
     "History layout: HISTORY/<host>/<gpu-model>/<driver>/<YYYY-MM-DD>/<mode>/<run-id>.json and\n"
     "HISTORY/_pins/<host>/<gpu-model>/<mode>.json (slugs; mode = baremetal or "
     "<engine>-<injection>,\n"
-    "e.g. podman-cdi). See docs/nightly.md.";
+    "e.g. podman-cdi), and HISTORY/_index.sqlite, the index `add` keeps and `reindex` rebuilds.\n"
+    "See docs/nightly.md.";
 
 constexpr const char* kCheckFooter =
     "Each document is compared with its baseline: the same host, GPU model and mode, any driver.\n"
@@ -62,19 +66,73 @@ void report_bad(const char* sub, const std::vector<history::BadInput>& bad) {
   }
 }
 
+// The index entry of a document about to be filed (its path relative to the history).
+history::EntryReading entry_of(const history::InputDocument& d) {
+  return history::read_entry(d.text, history::document_path(fs::path(), d.id).generic_string());
+}
+
 int run_add(const HistoryArgs& a) {
   history::Inputs in = history::collect_documents(a.inputs);
   report_bad("add", in.bad);
   int filed = 0, already = 0, failed = static_cast<int>(in.bad.size());
-  for (const history::InputDocument& d : in.documents) {
+
+  // The index: opened (created with the documents already in the history when missing) and
+  // tonight's documents recorded as pending before any is filed; marked indexed afterwards.
+  std::unique_ptr<history::Index> index;
+  std::string index_error;
+  std::vector<history::EntryReading> entries;
+  for (const history::InputDocument& d : in.documents) entries.push_back(entry_of(d));
+  if (!in.documents.empty()) {
+    try {
+      std::error_code ec;
+      fs::create_directories(a.history, ec);
+      index = history::Index::open(a.history, history::Index::Access::kWrite);
+      if (index->created()) {
+        std::cout << fmt::format("created the history index {}{}\n",
+                                 history::index_path(a.history).string(),
+                                 index->created_runs() == 0
+                                     ? ""
+                                     : fmt::format(" with the {} already in the history",
+                                                   plural(index->created_runs(), "run document")));
+      }
+      index->settle();  // rows a killed writer left pending
+      std::vector<history::IndexEntry> pending;
+      for (const history::EntryReading& e : entries) {
+        if (e.kind == report::FileReading::Kind::kRun) pending.push_back(e.entry);
+      }
+      index->put_pending(pending);
+    } catch (const history::IndexError& e) {
+      index_error = e.what();
+      index.reset();
+    }
+  }
+
+  std::vector<history::IndexEntry> indexed;
+  std::vector<std::string> settle;  // conflicts and documents the index reads apart: from disk
+  for (std::size_t i = 0; i < in.documents.size(); ++i) {
+    const history::InputDocument& d = in.documents[i];
     try {
       const history::FileResult r = history::file_document(a.history, d.doc, d.text);
       const bool is_new = r.status == history::FileStatus::kFiled;
       (is_new ? filed : already)++;
       std::cout << (is_new ? "filed   " : "already ") << r.path.string() << "\n";
+      if (entries[i].kind == report::FileReading::Kind::kRun && r.same_bytes) {
+        indexed.push_back(std::move(entries[i].entry));
+      } else {
+        settle.push_back(entries[i].entry.path);
+      }
     } catch (const history::FilingError& e) {
       std::cerr << "gpuval history add: " << d.path << ": " << e.what() << "\n";
       ++failed;
+      settle.push_back(entries[i].entry.path);
+    }
+  }
+  if (index) {
+    try {
+      index->put_indexed(indexed);
+      index->settle(settle);
+    } catch (const history::IndexError& e) {
+      index_error = e.what();
     }
   }
   std::cout << fmt::format(
@@ -85,10 +143,60 @@ int run_add(const HistoryArgs& a) {
                  "is gpuval.run/1)\n";
     return exit_code::kBadInput;
   }
+  if (!index_error.empty()) {
+    std::cerr << fmt::format(
+        "gpuval history add: the documents are filed, but the history index was not updated: "
+        "{}\n",
+        index_error);
+    return exit_code::kBadInput;
+  }
   return failed > 0 ? exit_code::kBadInput : exit_code::kPass;
 }
 
+int run_reindex(const HistoryArgs& a) {
+  std::error_code ec;
+  if (!fs::is_directory(a.history, ec)) {
+    std::cerr << "gpuval history reindex: history " << a.history << " is not a folder\n";
+    return exit_code::kBadInput;
+  }
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  const auto progress = [tty](std::size_t done, std::size_t total) {
+    if (tty) std::cerr << fmt::format("\rgpuval history reindex: read {}/{} files", done, total);
+  };
+  const auto attempt = [&] {
+    auto index = history::Index::open(a.history, history::Index::Access::kRebuild);
+    return index->rebuild(a.threads, progress);
+  };
+  history::Index::RebuildResult r;
+  try {
+    try {
+      r = attempt();
+    } catch (const history::IndexError& e) {
+      // Not a database any more (or damaged beyond what DROP TABLE can do): start afresh.
+      if (tty) std::cerr << "\n";
+      std::cerr << fmt::format("gpuval history reindex: {}: recreating it\n", e.what());
+      for (const char* suffix : {"", "-wal", "-shm"}) {
+        fs::remove(history::index_path(a.history).string() + suffix, ec);
+      }
+      r = attempt();
+    }
+  } catch (const history::IndexError& e) {
+    if (tty) std::cerr << "\n";
+    std::cerr << "gpuval history reindex: " << e.what() << "\n";
+    return exit_code::kBadInput;
+  }
+  if (tty) std::cerr << "\n";
+  std::cout << fmt::format("gpuval history reindex: {} indexed, {} in {}\n",
+                           plural(r.runs, "run document"), plural(r.bad, "bad file"),
+                           history::index_path(a.history).string());
+  return exit_code::kPass;
+}
+
 void print_check(const history::NightlyResult& r, const history::NightlyOptions& o) {
+  if (!r.index_warning.empty()) {
+    std::cerr << "gpuval history check: " << r.index_warning
+              << "; reading the history's folders instead\n";
+  }
   std::cout << fmt::format("gpuval history check: baseline {}, {} document{}\n", o.baseline.text(),
                            r.documents.size(), r.documents.size() == 1 ? "" : "s");
   for (const history::DocumentResult& d : r.documents) {
@@ -217,9 +325,24 @@ Subcommand add_history(CLI::App& parent) {
   add->footer(
       "Files each document under its host, GPU model, driver, night and mode, named by its run\n"
       "id, without ever replacing a file: the same run again is a no-op, concurrent writers never\n"
-      "clash, a killed writer leaves no partial document.\n"
-      "Exit codes: 0 every document filed or already there; 2 an unusable input or a conflict\n"
-      "(another document under the same run id).");
+      "clash, a killed writer leaves no partial document. Keeps the history index\n"
+      "(HISTORY/_index.sqlite, created with the documents already there when missing).\n"
+      "Exit codes: 0 every document filed or already there; 2 an unusable input, a conflict\n"
+      "(another document under the same run id) or an index that could not be updated.");
+
+  CLI::App* reindex = sub->add_subcommand(
+      "reindex", "Rebuild the history index (HISTORY/_index.sqlite) from the documents");
+  add_history_option(reindex, *args);
+  reindex->add_option("--threads", args->threads, "Files read in parallel (0: one per CPU)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 256u));
+  reindex->footer(
+      "Reads every run document of the history (as `gpuval report` would) into a new index, in\n"
+      "one transaction: readers keep the old index until it is done, writers wait. Run it after\n"
+      "deleting or copying documents by hand, or when the index is damaged or of another\n"
+      "schema version (it is recreated). `history add` keeps the index up to date otherwise.\n"
+      "Exit codes: 0 rebuilt (bad files are recorded and listed by the report); 2 no such\n"
+      "history, or the index cannot be written.");
 
   CLI::App* check =
       sub->add_subcommand("check", "Compare tonight's run documents with their baselines");
@@ -261,8 +384,9 @@ Subcommand add_history(CLI::App& parent) {
       "to unpin. `gpuval history check --baseline pinned` compares with it.\n"
       "Exit codes: 0 pinned; 2 not exactly one usable run document, or its verdict is not pass.");
 
-  return {sub, [args, add, check, pin] {
+  return {sub, [args, add, reindex, check, pin] {
             if (add->parsed()) return run_add(*args);
+            if (reindex->parsed()) return run_reindex(*args);
             if (check->parsed()) return run_check(*args);
             if (pin->parsed()) return run_pin(*args);
             return exit_code::kBadInput;

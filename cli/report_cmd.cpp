@@ -15,7 +15,9 @@
 #include "core/atomic_file.hpp"
 #include "core/exit_codes.hpp"
 #include "core/plural.hpp"
+#include "history/index.hpp"
 #include "report/model.hpp"
+#include "report/run_table.hpp"
 #include "report/summary.hpp"
 
 namespace gpuval::cli {
@@ -29,6 +31,7 @@ struct ReportArgs {
   std::string markdown;
   report::ReportOptions options;
   unsigned threads = 0;
+  bool no_index = false;
 };
 
 constexpr std::size_t kBadFilesOnStderr = 10;
@@ -40,6 +43,8 @@ constexpr const char* kFooter =
     "and mode; lists fleet outliers first, then regression episodes, then per GPU model the\n"
     "benchmark medians per driver with the change from the previous driver and the container /\n"
     "bare-metal ratio, and check outcomes. Without --html or --md the Markdown goes to stdout.\n"
+    "A single PATH that is a nightly history with an index (HISTORY/_index.sqlite, kept by\n"
+    "`gpuval history add`) is read from the index: the same report, without reading documents.\n"
     "Exit codes: 0 the report was written -- also when it shows regressions or outliers: the\n"
     "report is informational (gate on `gpuval compare` instead); 2 usage error, unwritable\n"
     "output or no run document found.";
@@ -88,10 +93,29 @@ int run_report(const ReportArgs& args) {
       std::cerr << fmt::format("\rgpuval report: read {}/{} files", done, total) << std::flush;
     };
   }
-  report::LoadResult loaded = report::load_runs(inputs, args.threads, progress);
-  if (tty) std::cerr << "\n";
+  // A history with an index (and nothing else to read): its runs come from the index.
+  report::TableLoad loaded;
+  std::unique_ptr<history::Index> index;
+  std::error_code ec;
+  if (!args.no_index && inputs.size() == 1 && fs::is_directory(inputs[0], ec) &&
+      history::has_index(inputs[0])) {
+    try {
+      index = history::Index::open(inputs[0], history::Index::Access::kRead);
+      loaded = index->load_report_table(inputs[0]);
+      std::cerr << fmt::format(
+          "gpuval report: {} from the history index {} (--no-index reads "
+          "the documents)\n",
+          plural(loaded.table->runs.size(), "run"), history::index_path(inputs[0]).string());
+    } catch (const history::IndexError& e) {
+      std::cerr << fmt::format("gpuval report: {}; reading the documents instead\n", e.what());
+      index.reset();
+      loaded = {};
+    }
+  }
+  if (!loaded.table) loaded = report::load_run_table(inputs, args.threads, progress);
+  if (tty && !index) std::cerr << "\n";
   report_bad_files(loaded.bad);
-  if (loaded.runs.empty()) {
+  if (loaded.table->runs.empty()) {
     std::string where;
     for (const std::string& in : args.inputs) where += (where.empty() ? "" : ", ") + in;
     std::cerr << fmt::format(
@@ -101,7 +125,10 @@ int run_report(const ReportArgs& args) {
     return exit_code::kBadInput;
   }
 
-  const report::Report rep = report::build_report(loaded.runs, args.options, std::move(loaded.bad));
+  const report::Report rep =
+      report::build_report(*loaded.table, args.options, std::move(loaded.bad));
+  loaded.table.reset();
+  index.reset();
   bool ok = true;
   if (!args.html.empty()) ok &= write_output(args.html, report::render_html(rep), "--html");
   if (!args.markdown.empty())
@@ -155,6 +182,8 @@ Subcommand add_report(CLI::App& parent) {
   sub->add_option("--threads", args->threads, "Files read in parallel (0: one per CPU)")
       ->capture_default_str()
       ->check(CLI::Range(0u, 256u));
+  sub->add_flag("--no-index", args->no_index,
+                "Read the documents even when PATH is a history with an index (_index.sqlite)");
   sub->footer(kFooter);
   return {sub, [args] { return run_report(*args); }};
 }

@@ -10,6 +10,7 @@
 
 #include "core/run_document.hpp"
 #include "core/stats.hpp"
+#include "history/index.hpp"
 #include "history/layout.hpp"
 #include "report/filtered_json.hpp"
 
@@ -111,8 +112,8 @@ BaselineSpec parse_baseline_spec(std::string_view text) {
       text));
 }
 
-Baseline select_baseline(const fs::path& root, const RunIdentity& tonight,
-                         const BaselineSpec& spec) {
+Baseline select_baseline(const fs::path& root, const RunIdentity& tonight, const BaselineSpec& spec,
+                         Index* index) {
   Baseline b;
   b.spec = spec;
   if (spec.kind == BaselineSpec::Kind::kPinned) {
@@ -147,37 +148,73 @@ Baseline select_baseline(const fs::path& root, const RunIdentity& tonight,
   }
 
   // median:N — newest night first, until N nights with a usable run are found.
-  std::vector<SeriesEntry> entries = list_series(root, tonight);
-  std::map<std::string, std::vector<BaselineDocument>, std::greater<>> by_night;
-  for (const SeriesEntry& e : entries) {
-    if (e.night >= tonight.night) continue;
-    by_night[e.night];  // keep the order; filled lazily below
-  }
   std::vector<BaselineDocument> picked;
-  for (auto& [night, unused] : by_night) {
-    if (static_cast<int>(b.nights.size()) >= spec.nights) break;
-    std::vector<BaselineDocument> usable;
+  const auto pick = [&](const std::vector<SeriesEntry>& entries) {
+    std::map<std::string, std::vector<BaselineDocument>, std::greater<>> by_night;
     for (const SeriesEntry& e : entries) {
-      if (e.night != night) continue;
-      BaselineDocument d;
-      d.path = e.path;
-      try {
-        d.doc = read_history_document(e.path);
-        d.id = identify(d.doc);
-      } catch (const DocumentError& err) {
-        b.warnings.push_back(fmt::format("skipped unreadable history document: {}", err.what()));
-        continue;
-      }
-      // Folders are slugs: two models (or hosts) may share one. The document decides.
-      if (!same_series(d.id, tonight) || d.id.verdict != "pass" || d.id.run_id == tonight.run_id) {
-        continue;
-      }
-      usable.push_back(std::move(d));
+      if (e.night >= tonight.night) continue;
+      by_night[e.night];  // keep the order; filled lazily below
     }
-    if (usable.empty()) continue;
-    b.nights.push_back(night);
-    for (BaselineDocument& d : usable) picked.push_back(std::move(d));
+    for (auto& [night, unused] : by_night) {
+      if (static_cast<int>(b.nights.size()) >= spec.nights) break;
+      std::vector<BaselineDocument> usable;
+      for (const SeriesEntry& e : entries) {
+        if (e.night != night) continue;
+        BaselineDocument d;
+        d.path = e.path;
+        try {
+          d.doc = read_history_document(e.path);
+          d.id = identify(d.doc);
+        } catch (const DocumentError& err) {
+          b.warnings.push_back(fmt::format("skipped unreadable history document: {}", err.what()));
+          continue;
+        }
+        // Folders are slugs: two models (or hosts) may share one. The document decides.
+        if (!same_series(d.id, tonight) || d.id.verdict != "pass" ||
+            d.id.run_id == tonight.run_id) {
+          continue;
+        }
+        usable.push_back(std::move(d));
+      }
+      if (usable.empty()) continue;
+      b.nights.push_back(night);
+      for (BaselineDocument& d : usable) picked.push_back(std::move(d));
+    }
+  };
+  // The documents of this series: from the index (only passing runs of this host, GPU model and
+  // mode; a few more nights than asked for, in case some documents turn out unreadable, and all
+  // of them when that was not enough), else every document in the series' folders. Either way
+  // each is read and checked.
+  bool listed = false;
+  if (index) {
+    const auto candidates = [&](std::size_t max_nights, bool* truncated) {
+      std::vector<SeriesEntry> entries;
+      for (Index::Candidate& c : index->baseline_candidates(tonight, max_nights, truncated)) {
+        entries.push_back({std::move(c.night), std::move(c.path)});
+      }
+      std::sort(entries.begin(), entries.end(), [](const SeriesEntry& x, const SeriesEntry& y) {
+        return x.night != y.night ? x.night < y.night : x.path < y.path;
+      });
+      return entries;
+    };
+    try {
+      bool truncated = false;
+      pick(candidates(static_cast<std::size_t>(2 * spec.nights + 7), &truncated));
+      if (truncated && static_cast<int>(b.nights.size()) < spec.nights) {
+        b.nights.clear();
+        b.warnings.clear();
+        picked.clear();
+        pick(candidates(0, nullptr));
+      }
+      listed = true;
+    } catch (const IndexError& e) {
+      b.nights.clear();
+      b.warnings.clear();
+      picked.clear();
+      b.warnings.push_back(fmt::format("{}; reading the history's folders instead", e.what()));
+    }
   }
+  if (!listed) pick(list_series(root, tonight));
   std::reverse(b.nights.begin(), b.nights.end());
   std::stable_sort(picked.begin(), picked.end(), [](const auto& x, const auto& y) {
     return x.id.started_epoch < y.id.started_epoch;

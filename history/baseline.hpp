@@ -61,8 +61,11 @@ struct Baseline {
 // Selects the baseline of `tonight` from the history at `root`. An empty median baseline is not
 // an error (the first nights of a series have none). Throws BaselineError for `pinned` when no
 // pin exists or the pin is of another host, GPU model or mode.
+// With the history's index (history/index.hpp) the candidates of median:N come from it instead
+// of listing the series' folders; the documents chosen are read either way.
+class Index;
 Baseline select_baseline(const std::filesystem::path& root, const RunIdentity& tonight,
-                         const BaselineSpec& spec);
+                         const BaselineSpec& spec, Index* index = nullptr);
 
 // The reference document for compare_runs() (see the file comment). Requires !b.empty().
 nlohmann::json build_reference(const Baseline& b);

@@ -136,9 +136,11 @@ FileResult file_document(const fs::path& root, const nlohmann::json& doc, std::s
   make_dirs(result.path.parent_path());
   if (publish_new_file(result.path, text, before_publish)) return result;
   // Already there: the same run filed again is fine, a different one under its name is not.
-  const nlohmann::json existing = nlohmann::json::parse(read_file(result.path), nullptr, false);
+  const std::string existing_text = read_file(result.path);
+  const nlohmann::json existing = nlohmann::json::parse(existing_text, nullptr, false);
   if (existing == doc) {
     result.status = FileStatus::kAlreadyFiled;
+    result.same_bytes = existing_text == text;
     return result;
   }
   throw FilingError(fmt::format(

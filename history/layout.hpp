@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "history/identity.hpp"
+#include "report/summary.hpp"
 
 namespace gpuval::history {
 
@@ -35,7 +36,7 @@ class FilingError : public std::runtime_error {
 std::string slug(std::string_view text, bool keep_case = false);
 
 // The top-level folder of pins: '_' never starts a host slug, so it cannot clash with a host.
-inline constexpr std::string_view kPinsDir = "_pins";
+inline constexpr std::string_view kPinsDir = report::kHistoryPinsDir;
 
 std::filesystem::path document_path(const std::filesystem::path& root, const RunIdentity& id);
 std::filesystem::path series_root(const std::filesystem::path& root, const std::string& host,
@@ -54,6 +55,7 @@ enum class FileStatus { kFiled, kAlreadyFiled };
 struct FileResult {
   FileStatus status = FileStatus::kFiled;
   std::filesystem::path path;
+  bool same_bytes = true;  // kAlreadyFiled: the filed document has exactly these bytes
 };
 
 // Files one run document (its original text) under document_path(). The same run id with equal

@@ -2,9 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <memory>
+#include <tuple>
+
 #include "core/exit_codes.hpp"
 #include "core/plural.hpp"
 #include "core/run_document.hpp"
+#include "history/index.hpp"
 
 namespace gpuval::history {
 namespace {
@@ -36,9 +41,9 @@ std::string bench_name(const compare::BenchmarkComparison& b) {
 
 // Selects the baseline and compares; fills baseline, comparison, regressions, baseline_error.
 void compare_with_baseline(const std::filesystem::path& root, DocumentResult& r,
-                           const NightlyOptions& options) {
+                           const NightlyOptions& options, Index* index) {
   try {
-    r.baseline = select_baseline(root, r.id, options.baseline);
+    r.baseline = select_baseline(root, r.id, options.baseline, index);
   } catch (const BaselineError& e) {
     r.baseline_error = e.what();
     return;
@@ -98,7 +103,8 @@ std::string headline_of(const DocumentResult& r, bool failed_run) {
   return out;
 }
 
-void evaluate(const std::filesystem::path& root, DocumentResult& r, const NightlyOptions& options) {
+void evaluate(const std::filesystem::path& root, DocumentResult& r, const NightlyOptions& options,
+              Index* index) {
   for (const json& c : r.doc["checks"]) {
     if (str(c, "status") == "FAIL") {
       r.failed_checks.push_back({str(c, "id"), str(c, "message"), str(c, "hint")});
@@ -110,7 +116,7 @@ void evaluate(const std::filesystem::path& root, DocumentResult& r, const Nightl
     r.headline = "NO GPU: " + r.id.verdict_summary;
     return;
   }
-  compare_with_baseline(root, r, options);
+  compare_with_baseline(root, r, options, index);
   const bool failed_run = r.id.verdict == "fail" || r.id.verdict == "interrupted";
   if (!r.regressions.empty() || !r.failed_checks.empty() || failed_run) {
     r.exit_code = exit_code::kFailed;
@@ -144,14 +150,42 @@ NightlyResult check_documents(const std::filesystem::path& root, std::vector<Inp
   NightlyResult result;
   result.checked_at = now;
   result.bad = std::move(bad);
+  std::unique_ptr<Index> index;
+  if (has_index(root)) {
+    try {
+      index = Index::open(root, Index::Access::kRead);
+    } catch (const IndexError& e) {
+      result.index_warning = e.what();
+    }
+  }
   for (InputDocument& in : docs) {
     DocumentResult r;
     r.path = std::move(in.path);
     r.doc = std::move(in.doc);
     r.id = std::move(in.id);
-    evaluate(root, r, options);
+    evaluate(root, r, options, index.get());
     result.exit_code = worse_exit_code(result.exit_code, r.exit_code);
     result.documents.push_back(std::move(r));
+  }
+  // The latest run of each series: the history's (tonight's runs are filed first), and tonight's
+  // where the index does not have them.
+  std::map<std::tuple<std::string, std::string, std::string>, std::int64_t> latest;
+  if (index) {
+    try {
+      for (const Index::LastRun& l : index->last_runs()) {
+        latest[{l.host, l.gpu_model, l.mode}] = l.started_epoch;
+      }
+    } catch (const IndexError& e) {
+      result.index_warning = e.what();
+    }
+  }
+  for (const DocumentResult& d : result.documents) {
+    std::int64_t& t = latest[{d.id.host, d.id.gpu_model, d.id.mode}];
+    t = std::max(t, d.id.started_epoch);
+  }
+  for (const auto& [series, epoch] : latest) {
+    result.last_runs.push_back(
+        {std::get<0>(series), std::get<1>(series), std::get<2>(series), epoch});
   }
   if (!result.bad.empty())
     result.exit_code = worse_exit_code(result.exit_code, exit_code::kBadInput);

@@ -51,11 +51,21 @@ struct DocumentResult {
   std::string headline;  // one line: OK / REGRESSION / FAILED CHECK / NO GPU / ...
 };
 
+// When the latest run of a host, GPU model and mode started: from the history's index (every
+// series of the history, so a node that stopped reporting stays visible), else from the checked
+// documents.
+struct LastRun {
+  std::string host, gpu_model, mode;
+  std::int64_t started_epoch = 0;
+};
+
 struct NightlyResult {
   std::vector<DocumentResult> documents;
   std::vector<BadInput> bad;  // unusable inputs (exit 2)
   int exit_code = 0;
-  std::int64_t checked_at = 0;  // seconds since 1970
+  std::int64_t checked_at = 0;     // seconds since 1970
+  std::vector<LastRun> last_runs;  // sorted by host, GPU model, mode
+  std::string index_warning;       // the history's index could not be used: why
 
   std::size_t regression_count() const;
   std::size_t failed_check_count() const;

@@ -114,6 +114,9 @@ std::string render_prometheus(const NightlyResult& result) {
   Family nightly_bad("gpuval_nightly_bad_inputs",
                      "Inputs of the last nightly that were not usable run documents.");
   Family run_time("gpuval_run_timestamp_seconds", "When the run started (Unix time).");
+  Family last_run("gpuval_last_run_timestamp_seconds",
+                  "When the latest run of this host, GPU model and mode in the history started "
+                  "(Unix time); alert when it gets old: the node's nightly has gone stale.");
   Family run_exit("gpuval_run_exit_code",
                   "The nightly verdict on this run: 0 ok, 1 regression or failed check, 2 missing "
                   "baseline, 3 no usable GPU.");
@@ -137,6 +140,11 @@ std::string render_prometheus(const NightlyResult& result) {
   nightly_time.add({}, static_cast<double>(result.checked_at));
   nightly_docs.add({}, static_cast<double>(result.documents.size()));
   nightly_bad.add({}, static_cast<double>(result.bad.size()));
+
+  for (const LastRun& l : result.last_runs) {
+    last_run.add({{"host", l.host}, {"model", l.gpu_model}, {"mode", l.mode}},
+                 static_cast<double>(l.started_epoch));
+  }
 
   // One run per label set: the latest (two runs of one host and mode tonight would clash).
   std::map<Labels, const DocumentResult*> latest;
@@ -204,7 +212,7 @@ std::string render_prometheus(const NightlyResult& result) {
 
   std::string out;
   for (const Family* f :
-       {&nightly_exit, &nightly_time, &nightly_docs, &nightly_bad, &run_time, &run_exit,
+       {&nightly_exit, &nightly_time, &nightly_docs, &nightly_bad, &last_run, &run_time, &run_exit,
         &run_verdict, &run_nights, &run_regressions, &run_failed, &check_status, &bench_median,
         &bench_fraction, &bench_baseline, &bench_ratio, &bench_regression}) {
     out += f->render();

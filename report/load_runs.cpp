@@ -21,6 +21,7 @@
 
 #include "core/run_document.hpp"
 #include "report/json_reader.hpp"
+#include "report/run_table.hpp"
 #include "report/summary.hpp"
 #include "report/summary_internal.hpp"
 
@@ -33,9 +34,9 @@ using nlohmann::json;
 struct Ignored {};  // valid JSON, but not a run document
 using Outcome = std::variant<Ignored, RunSummary, BadFile>;
 
-// Reads the whole file into `text` (whose capacity is reused from file to file); returns why not
-// ("" when it could).
-std::string read_file(const std::string& path, std::string& text) {
+}  // namespace
+
+std::string read_document_text(const std::string& path, std::string& text) {
   text.clear();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::string("cannot open: ") + std::strerror(errno);
@@ -60,6 +61,8 @@ std::string read_file(const std::string& path, std::string& text) {
   return error;
 }
 
+namespace {
+
 // "[json.exception.parse_error.101] parse error at ..." -> "parse error at ...".
 std::string without_exception_tag(const std::string& what) {
   if (!what.empty() && what[0] == '[') {
@@ -68,37 +71,67 @@ std::string without_exception_tag(const std::string& what) {
   return what;
 }
 
+FileReading bad_reading(std::string reason) {
+  FileReading r;
+  r.kind = FileReading::Kind::kBad;
+  r.reason = std::move(reason);
+  return r;
+}
+
 Outcome read_one(const std::string& path) {
-  thread_local std::string text;
-  if (std::string error = read_file(path, text); !error.empty()) return BadFile{path, error};
-  if (text.empty()) return BadFile{path, "empty file (truncated JSON at byte 0)"};
+  FileReading r = read_run_file(path);
+  switch (r.kind) {
+    case FileReading::Kind::kRun:
+      return std::move(r.run);
+    case FileReading::Kind::kBad:
+      return BadFile{path, std::move(r.reason)};
+    case FileReading::Kind::kIgnored:
+      break;
+  }
+  return Ignored{};
+}
+
+bool is_json_name(const fs::path& p) { return p.extension() == ".json"; }
+
+}  // namespace
+
+FileReading read_run_text(std::string_view text, const std::string& path) {
+  if (text.empty()) return bad_reading("empty file (truncated JSON at byte 0)");
   try {
     TextReading reading = read_run_summary(text, path);
-    if (reading.kind == TextReading::Kind::kNotRunDocument) return Ignored{};
-    return std::move(reading.run);
+    if (reading.kind == TextReading::Kind::kNotRunDocument) return {};
+    FileReading r;
+    r.kind = FileReading::Kind::kRun;
+    r.run = std::move(reading.run);
+    return r;
   } catch (const DocumentError& e) {
-    return BadFile{path, e.what()};
+    return bad_reading(e.what());
   } catch (const JsonSyntaxError& e) {
     // Not JSON: nlohmann says exactly why.
     try {
       [[maybe_unused]] const json doc = json::parse(text);
     } catch (const json::parse_error& pe) {
       const bool truncated = pe.byte >= text.size();
-      return BadFile{path,
-                     fmt::format("{} JSON at byte {}: {}", truncated ? "truncated" : "malformed",
-                                 pe.byte, without_exception_tag(pe.what()))};
+      return bad_reading(fmt::format("{} JSON at byte {}: {}",
+                                     truncated ? "truncated" : "malformed", pe.byte,
+                                     without_exception_tag(pe.what())));
     }
     // nlohmann took it: only nesting deeper than the reader allows gets here.
-    return BadFile{path, fmt::format("JSON nested deeper than {} levels (at byte {})",
-                                     JsonReader::kMaxDepth, e.byte)};
+    return bad_reading(fmt::format("JSON nested deeper than {} levels (at byte {})",
+                                   JsonReader::kMaxDepth, e.byte));
   }
 }
 
-bool is_json_name(const fs::path& p) { return p.extension() == ".json"; }
+FileReading read_run_file(const std::string& path) {
+  thread_local std::string text;
+  if (std::string error = read_document_text(path, text); !error.empty()) {
+    return bad_reading(error);
+  }
+  return read_run_text(text, path);
+}
 
-// Every file to read, in a stable order, and the inputs that could not be listed.
-std::vector<std::string> collect_files(const std::vector<fs::path>& inputs,
-                                       std::vector<BadFile>& bad) {
+std::vector<std::string> collect_run_files(const std::vector<fs::path>& inputs,
+                                           std::vector<BadFile>& bad) {
   std::set<std::string> files;
   for (const fs::path& input : inputs) {
     std::error_code ec;
@@ -127,6 +160,12 @@ std::vector<std::string> collect_files(const std::vector<fs::path>& inputs,
         break;
       }
       std::error_code type_ec;
+      // A history's pinned baselines are copies of runs it holds (history/layout.hpp).
+      if (it.depth() == 0 && it->path().filename() == kHistoryPinsDir &&
+          it->is_directory(type_ec)) {
+        it.disable_recursion_pending();
+        continue;
+      }
       if (is_json_name(it->path()) && it->is_regular_file(type_ec)) {
         files.insert(it->path().lexically_normal().string());
       }
@@ -135,14 +174,13 @@ std::vector<std::string> collect_files(const std::vector<fs::path>& inputs,
   return {files.begin(), files.end()};
 }
 
-}  // namespace
+namespace {
 
-LoadResult load_runs(const std::vector<fs::path>& inputs, unsigned threads,
-                     const LoadProgress& progress) {
-  LoadResult result;
-  const std::vector<std::string> files = collect_files(inputs, result.bad);
-  std::vector<Outcome> outcomes(files.size());
-
+// Reads `files` on `threads` threads: deliver(i, outcome) for each (on the worker thread), and
+// progress now and then on the calling thread.
+template <typename Deliver>
+void read_all(const std::vector<std::string>& files, unsigned threads, const LoadProgress& progress,
+              Deliver deliver) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads =
       static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, files.size())));
@@ -151,7 +189,7 @@ LoadResult load_runs(const std::vector<fs::path>& inputs, unsigned threads,
   std::condition_variable finished;
   auto work = [&] {
     for (std::size_t i = next++; i < files.size(); i = next++) {
-      outcomes[i] = read_one(files[i]);
+      deliver(i, read_one(files[i]));
       if (++done == files.size()) {
         std::lock_guard lock(mu);
         finished.notify_all();
@@ -171,6 +209,21 @@ LoadResult load_runs(const std::vector<fs::path>& inputs, unsigned threads,
     progress(files.size(), files.size());
   }
   for (std::thread& t : pool) t.join();
+}
+
+}  // namespace
+
+std::string duplicate_reason(const std::string& first_path, const std::string& run_id) {
+  return fmt::format("duplicate of {} (same run id {}): counted once", first_path, run_id);
+}
+
+LoadResult load_runs(const std::vector<fs::path>& inputs, unsigned threads,
+                     const LoadProgress& progress) {
+  LoadResult result;
+  const std::vector<std::string> files = collect_run_files(inputs, result.bad);
+  std::vector<Outcome> outcomes(files.size());
+  read_all(files, threads, progress,
+           [&](std::size_t i, Outcome&& outcome) { outcomes[i] = std::move(outcome); });
 
   // The same run reached twice (a history and the staging folder it was filed from, a copied
   // folder) would be counted twice and move every median: the first path wins, the others are
@@ -181,9 +234,7 @@ LoadResult load_runs(const std::vector<fs::path>& inputs, unsigned threads,
       if (!run->run_id.empty()) {
         const auto [it, inserted] = first_path_of_run.emplace(run->run_id, run->path);
         if (!inserted) {
-          result.bad.push_back(
-              {run->path, fmt::format("duplicate of {} (same run id {}): counted once", it->second,
-                                      run->run_id)});
+          result.bad.push_back({run->path, duplicate_reason(it->second, run->run_id)});
           continue;
         }
       }
@@ -195,6 +246,63 @@ LoadResult load_runs(const std::vector<fs::path>& inputs, unsigned threads,
   std::sort(result.runs.begin(), result.runs.end(), [](const RunSummary& a, const RunSummary& b) {
     return std::tie(a.started_at, a.path) < std::tie(b.started_at, b.path);
   });
+  std::sort(result.bad.begin(), result.bad.end(),
+            [](const BadFile& a, const BadFile& b) { return a.path < b.path; });
+  return result;
+}
+
+TableLoad load_run_table(const std::vector<fs::path>& inputs, unsigned threads,
+                         const LoadProgress& progress) {
+  TableLoad result;
+  const std::vector<std::string> files = collect_run_files(inputs, result.bad);
+  // Per run added to the table: the file it came from and when it started.
+  struct Added {
+    std::size_t file;
+    std::string started_at, run_id;
+  };
+  std::vector<Added> added;
+  RunTableBuilder builder;
+  std::mutex mu;
+  read_all(files, threads, progress, [&](std::size_t i, Outcome&& outcome) {
+    if (auto* run = std::get_if<RunSummary>(&outcome)) {
+      std::lock_guard lock(mu);
+      builder.add(*run);
+      added.push_back({i, std::move(run->started_at), std::move(run->run_id)});
+    } else if (auto* b = std::get_if<BadFile>(&outcome)) {
+      std::lock_guard lock(mu);
+      result.bad.push_back(std::move(*b));
+    }
+  });
+
+  // Duplicates as load_runs() finds them: in path order, the first file of a run id wins.
+  std::vector<std::size_t> by_file(added.size());
+  for (std::size_t k = 0; k < added.size(); ++k) by_file[k] = k;
+  std::sort(by_file.begin(), by_file.end(),
+            [&](std::size_t a, std::size_t b) { return added[a].file < added[b].file; });
+  std::unordered_map<std::string_view, std::size_t> first_file_of_run;
+  std::vector<std::size_t> keep;
+  keep.reserve(added.size());
+  for (std::size_t k : by_file) {
+    const Added& a = added[k];
+    if (!a.run_id.empty()) {
+      const auto [it, inserted] = first_file_of_run.emplace(a.run_id, a.file);
+      if (!inserted) {
+        result.bad.push_back({files[a.file], duplicate_reason(files[it->second], a.run_id)});
+        continue;
+      }
+    }
+    keep.push_back(k);
+  }
+  std::sort(keep.begin(), keep.end(), [&](std::size_t a, std::size_t b) {
+    return std::tie(added[a].started_at, files[added[a].file]) <
+           std::tie(added[b].started_at, files[added[b].file]);
+  });
+  builder.reorder(keep);
+  auto paths = std::make_shared<std::vector<std::string>>();
+  paths->reserve(keep.size());
+  for (std::size_t k : keep) paths->push_back(files[added[k].file]);
+  result.table = builder.finish();
+  result.table->path_of = [paths](std::size_t i) { return (*paths)[i]; };
   std::sort(result.bad.begin(), result.bad.end(),
             [](const BadFile& a, const BadFile& b) { return a.path < b.path; });
   return result;

@@ -133,6 +133,13 @@ struct Report {
   std::vector<ModelSection> models;     // sorted by model name
 };
 
+struct RunTable;  // report/run_table.hpp
+
+// Runs in the loader's order ((started_at, path), as load_run_table and the history index give
+// them).
+Report build_report(const RunTable& runs, const ReportOptions& options,
+                    std::vector<BadFile> bad_files = {});
+// The same from summaries (in any order: they are sorted first).
 Report build_report(const std::vector<RunSummary>& runs, const ReportOptions& options,
                     std::vector<BadFile> bad_files = {});
 

@@ -3,61 +3,66 @@
 // nodes have no meaningful "fleet" median and are left out.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <tuple>
 #include <unordered_map>
 
 #include "report/aggregate_internal.hpp"
 
 namespace gpuval::report {
-namespace {
 
-struct Group {
-  std::string model, driver, mode, key, unit;
-  bool higher_is_better = true;
-  std::unordered_map<std::size_t, std::vector<double>> by_host;  // host id -> values
-};
-
-}  // namespace
-
-std::vector<Outlier> find_outliers(const std::vector<RunSummary>& runs,
+std::vector<Outlier> find_outliers(const RunTable& t, const DenseKeys& keys,
                                    const ReportOptions& options) {
-  std::vector<Group> groups;
-  std::unordered_map<std::string, SlotCache> slots;  // per (model, driver, mode): key -> group
-  std::unordered_map<std::string, std::size_t> host_ids;
-  std::vector<const std::string*> hosts;  // by id
-  for (const RunSummary& r : runs) {
-    if (r.gpu_model == kNoGpu) continue;
-    SlotCache& cache = slots[r.gpu_model + '\x1f' + r.driver + '\x1f' + r.mode];
-    const auto [host, added_host] = host_ids.try_emplace(r.host, hosts.size());
-    if (added_host) hosts.push_back(&host->first);
-    for (std::size_t i = 0; i < r.benchmarks.size(); ++i) {
-      const BenchPoint& b = r.benchmarks[i];
-      if (!b.median) continue;
-      const std::size_t g = cache.slot(i, b.key, [&] {
-        groups.push_back({r.gpu_model, r.driver, r.mode, b.key, b.unit, b.higher_is_better, {}});
-        return groups.size() - 1;
-      });
-      groups[g].by_host[host->second].push_back(*b.median);
-    }
-  }
-
   std::vector<Outlier> out;
-  for (const Group& g : groups) {
-    if (g.by_host.size() < kMinOutlierNodes) continue;
-    std::vector<std::pair<std::string, double>> nodes;
-    std::vector<double> medians;
-    for (const auto& [host, values] : g.by_host) {
-      nodes.emplace_back(*hosts[host], median_of(values));
-      medians.push_back(nodes.back().second);
+  const auto groups = group_runs(t, [](const TableRun& r) {
+    return std::tuple{r.model, r.driver, r.mode};
+  });
+  KeyWalker walker(t, keys);
+  CellMedians by_host;
+  std::vector<std::uint32_t> host_of;    // per run of the group: its host, numbered in the group
+  std::vector<std::uint64_t> values_of;  // and where its values are
+  std::vector<std::uint32_t> hosts;      // text ids of the group's hosts
+  std::unordered_map<std::uint32_t, std::uint32_t> host_number;
+  std::vector<double> medians;
+  for (const auto& [group, runs] : groups) {
+    const auto [model, driver, mode] = group;
+    if (t.text.at(model) == kNoGpu) continue;
+    host_of.resize(runs.size());
+    values_of.resize(runs.size());
+    hosts.clear();
+    host_number.clear();
+    for (std::size_t p = 0; p < runs.size(); ++p) {
+      const std::uint32_t h = t.runs[runs[p]].host;
+      const auto [it, added] = host_number.try_emplace(h, static_cast<std::uint32_t>(hosts.size()));
+      if (added) hosts.push_back(h);
+      host_of[p] = it->second;
+      values_of[p] = t.runs[runs[p]].values;
     }
-    const double group_median = median_of(medians);
-    if (group_median == 0) continue;
-    for (const auto& [host, node_median] : nodes) {
-      const double change = node_median / group_median - 1;
-      if (!is_worse(change, g.higher_is_better, options.outlier_threshold)) continue;
-      out.push_back({host, g.model, g.driver, g.mode, g.key, g.unit, node_median, group_median,
-                     change, g.by_host.size()});
-    }
+    walker.walk(runs, [&](std::uint32_t key, std::span<const Slot> slots) {
+      // Each host's median over its runs, then the median of those.
+      const auto& node = by_host.compute(
+          hosts.size(), slots.size(),
+          [&](std::size_t i) { return static_cast<std::int32_t>(host_of[slots[i].run]); },
+          [&](std::size_t i) { return t.medians[values_of[slots[i].run] + slots[i].slot]; });
+      medians.clear();
+      for (const CellMedians::Result& r : node) {
+        if (r.count > 0) medians.push_back(r.median);
+      }
+      const std::size_t nodes = medians.size();
+      if (nodes < kMinOutlierNodes) return;
+      const double group_median = median_in_place(medians);
+      if (group_median == 0) return;
+      const Slot first = slots.front();
+      const BenchSeries& b = t.series[t.layouts[t.runs[runs[first.run]].layout][first.slot]];
+      for (std::size_t h = 0; h < node.size(); ++h) {
+        if (node[h].count == 0) continue;
+        const double change = node[h].median / group_median - 1;
+        if (!is_worse(change, b.higher_is_better, options.outlier_threshold)) continue;
+        out.push_back({t.text.at(hosts[h]), t.text.at(model), t.text.at(driver), t.text.at(mode),
+                       t.text.at(keys.key_text[key]), t.text.at(b.unit), node[h].median,
+                       group_median, change, nodes});
+      }
+    });
   }
   // Worst first: only worse nodes are listed, so the size of the change says how much worse.
   std::sort(out.begin(), out.end(), [](const Outlier& a, const Outlier& b) {
@@ -67,6 +72,12 @@ std::vector<Outlier> find_outliers(const std::vector<RunSummary>& runs,
            std::tie(b.gpu_model, b.host, b.benchmark, b.driver, b.mode);
   });
   return out;
+}
+
+std::vector<Outlier> find_outliers(const std::vector<RunSummary>& runs,
+                                   const ReportOptions& options) {
+  const std::unique_ptr<RunTable> table = make_run_table(runs);
+  return find_outliers(*table, DenseKeys(*table), options);
 }
 
 }  // namespace gpuval::report

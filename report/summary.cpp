@@ -185,6 +185,10 @@ class RunReader {
       object([&] {
         if (key() == "mode") return void(r_.mode = text(Where{"environment"}, "mode"));
         if (key() == "engine") return void(r_.engine = text(Where{"environment"}, "engine"));
+        if (key() == "injection") {  // not checked: only the history's mode uses it
+          if (in_.peek() == JsonType::kString) return void(in_.string(r_.injection));
+          return in_.skip();
+        }
         in_.skip();
       });
     } else if (key() == "driver" && t == JsonType::kObject) {
@@ -235,15 +239,25 @@ class RunReader {
   void read_devices() {
     r_.gpu_model = kNoGpu;
     r_.gpu_uuids.clear();
+    r_.device_count = 0;
+    r_.first_device_unnamed = false;
     in_.begin_array();
     for (std::ptrdiff_t i = 0; in_.next_element(); ++i) {
+      ++r_.device_count;
       if (in_.peek() != JsonType::kObject) {
+        if (i == 0) r_.first_device_unnamed = true;
         in_.skip();
         continue;
       }
       const Where where{"devices", i};
+      if (i == 0) r_.first_device_unnamed = true;  // until a name is read
       object([&] {
-        if (key() == "name" && i == 0) return void(r_.gpu_model = text(where, "name", kNoGpu));
+        if (key() == "name" && i == 0) {
+          const bool named = in_.peek() == JsonType::kString;
+          r_.gpu_model = text(where, "name", kNoGpu);
+          r_.first_device_unnamed = !named || r_.gpu_model.empty();
+          return;
+        }
         if (key() == "uuid") {
           if (std::string uuid = text(where, "uuid"); !uuid.empty()) {
             r_.gpu_uuids.push_back(std::move(uuid));

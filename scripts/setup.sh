@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake make g++ git ccache pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
-  libbenchmark-dev libgtest-dev googletest bats shellcheck python3 python3-yaml
+  libbenchmark-dev libsqlite3-dev libgtest-dev googletest bats shellcheck python3 python3-yaml
   chromium prometheus)
 
 SUDO=""

@@ -14,11 +14,17 @@ Injected effects make the expected findings known to the test:
   --container-factor F             container runs are F x bare metal (default 0.995)
 
 BENCH is a benchmark id (all its shapes) or "*". HOST is a generated host name (see --list-hosts)
-or "*". Layouts: "flat" (OUT/<host>_<date>_<mode>.json) or "host" (what scripts/gpuval-host.sh
-writes: OUT/<host>/<stamp>_driver-<v>/{baremetal,podman-cdi}.json).
+or "*". Layouts: "flat" (OUT/<host>_<date>_<mode>.json), "host" (what scripts/gpuval-host.sh
+writes: OUT/<host>/<stamp>_driver-<v>/{baremetal,podman-cdi}.json) or "history" (a results
+history as `gpuval history add` files it: OUT/<host>/<gpu-model>/<driver>/<night>/<mode>/<run-id>.json,
+for benchmarks that need a large history without filing it; index it with `gpuval history
+reindex`). --first-night skips the nights before it (one more night of an existing history);
+--jobs N writes nights in N processes, each night with its own random stream (the same documents
+for any N, other than without --jobs).
 """
 import argparse
 import copy
+import re
 import datetime as dt
 import json
 import os
@@ -61,6 +67,16 @@ MODELS = {
 }
 
 
+def slug(text, keep_case=False):
+    """history/layout.cpp's slug() for the short names generated here (no shortening hash)."""
+    allowed = "A-Za-z0-9._" if keep_case else "a-z0-9."
+    out = re.sub(f"[^{allowed}]+", "-", text if keep_case else text.lower())
+    out = out.strip("-.")
+    if len(out) > 64:
+        sys.exit(f"gen_history: {text!r} is too long for the history layout here")
+    return out or "unknown"
+
+
 def parse_effect(text, parts, name):
     fields = text.split(":")
     if len(fields) != parts:
@@ -84,7 +100,10 @@ def main():
     ap.add_argument("--container-factor", type=float, default=0.995)
     ap.add_argument("--noise", type=float, default=0.003, help="relative stdev of samples")
     ap.add_argument("--samples", type=int, default=5)
-    ap.add_argument("--layout", choices=["flat", "host"], default="flat")
+    ap.add_argument("--layout", choices=["flat", "host", "history"], default="flat")
+    ap.add_argument("--first-night", type=int, default=0, help="write only nights from this one on")
+    ap.add_argument("--jobs", type=int, default=0,
+                    help="write nights in N processes (each night then has its own random stream)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--list-hosts", action="store_true")
     a = ap.parse_args()
@@ -123,8 +142,20 @@ def main():
     def matches(pattern, value):
         return pattern == "*" or pattern == value
 
-    written = 0
-    for night in range(a.nights):
+    def generate(nights):
+        written = 0
+        for night in nights:
+            written += write_night(night)
+        return written
+
+    def write_night(night):
+        nonlocal rng
+        if a.jobs:  # each night its own stream: the same documents whatever the number of jobs
+            rng = random.Random(f"{a.seed}:{night}")
+            if night < a.first_night:
+                return 0
+        written = 0
+        skip = night < a.first_night
         driver = a.driver
         for n, v in upgrades:
             if night >= n:
@@ -201,8 +232,15 @@ def main():
                 doc["verdict"] = {"status": status, "exit_code": 1 if failed else 0,
                                   "summary": (f"{len(failed)} check(s) failed" if failed else "all checks passed"),
                                   "cause": failed[0] if failed else "", "hint": ""}
+                if skip:
+                    continue
                 if a.layout == "flat":
                     path = os.path.join(a.out, f"{host}_{t0:%Y-%m-%d}_{mode}.json")
+                elif a.layout == "history":
+                    d = os.path.join(a.out, slug(host), slug(model["name"]), slug(driver),
+                                     f"{t0:%Y-%m-%d}", "baremetal" if mode == "baremetal" else "podman-cdi")
+                    os.makedirs(d, exist_ok=True)
+                    path = os.path.join(d, slug(rid, keep_case=True) + ".json")
                 else:
                     d = os.path.join(a.out, host, f"{stamp:%Y%m%dT%H%M%SZ}_driver-{driver}")
                     os.makedirs(d, exist_ok=True)
@@ -210,6 +248,23 @@ def main():
                 with open(path, "w") as f:
                     json.dump(doc, f, indent=1)
                 written += 1
+        return written
+
+    if not a.jobs:
+        written = generate(range(a.nights))
+    else:
+        pids = []
+        for j in range(a.jobs):
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    generate(n for n in range(a.nights) if n % a.jobs == j)
+                finally:
+                    os._exit(0)
+            pids.append(pid)
+        if any(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0 for pid in pids):
+            sys.exit("gen_history: a job failed")
+        written = sum(len(fs) for _, _, fs in os.walk(a.out))
     print(f"gen_history: wrote {written} documents to {a.out}", file=sys.stderr)
 
 

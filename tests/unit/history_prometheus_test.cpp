@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "history/index.hpp"
 #include "history/layout.hpp"
 #include "history/prometheus.hpp"
 #include "tests/support/fixture_tree.hpp"
@@ -121,6 +122,39 @@ TEST(Prometheus, OddModelNamesAreEscapedAndRepeatedRunsExportedOnce) {
   ASSERT_EQ(medians.size(), 2u) << "triad and latency once each, not per run";
   EXPECT_TRUE(medians[0].ends_with("} 200")) << "the later run wins: " << medians[0];
   EXPECT_EQ(lines_starting(text, "gpuval_run_exit_code{").size(), 1u);
+}
+
+TEST(Prometheus, LastRunOfEverySeriesOfTheIndexAlsoOfANodeGoneQuiet) {
+  gpuval::testing::FixtureTree tree;
+  for (int n = 0; n < 3; ++n) {
+    for (const char* host : {"gpu-h100-01", "gpu-h100-02"}) {
+      const json doc = make_doc({.host = host, .night = n});
+      file_document(tree.root(), doc, doc.dump());
+    }
+  }
+  const json quiet = make_doc({.host = "gpu-h100-03", .night = 1});
+  file_document(tree.root(), quiet, quiet.dump());
+  Index::open(tree.root(), Index::Access::kWrite);  // indexes what is there
+  const std::string text = render_prometheus(
+      check_tonight(tree.root(), {{.host = "gpu-h100-01", .night = 3, .minute = 7}}));
+  const std::vector<std::string> last = lines_starting(text, "gpuval_last_run_timestamp_seconds{");
+  ASSERT_EQ(last.size(), 3u) << text;
+  std::int64_t night1 = 0, night2 = 0, night3 = 0;
+  ASSERT_TRUE(parse_rfc3339("2026-10-02T02:00:00Z", night1));
+  ASSERT_TRUE(parse_rfc3339("2026-10-03T02:00:00Z", night2));
+  ASSERT_TRUE(parse_rfc3339("2026-10-04T02:07:00Z", night3));
+  const std::string labels = "model=\"NVIDIA H100 80GB HBM3\",mode=\"baremetal\"} ";
+  // Tonight's run (not in the index yet) counts; the others come from the index.
+  EXPECT_EQ(last[0], "gpuval_last_run_timestamp_seconds{host=\"gpu-h100-01\"," + labels +
+                         std::to_string(night3));
+  EXPECT_EQ(last[1], "gpuval_last_run_timestamp_seconds{host=\"gpu-h100-02\"," + labels +
+                         std::to_string(night2));
+  EXPECT_EQ(last[2], "gpuval_last_run_timestamp_seconds{host=\"gpu-h100-03\"," + labels +
+                         std::to_string(night1));
+  // Without an index: the series checked.
+  gpuval::testing::FixtureTree bare;
+  const std::string alone = render_prometheus(check_tonight(bare.root(), {{.night = 3}}));
+  EXPECT_EQ(lines_starting(alone, "gpuval_last_run_timestamp_seconds{").size(), 1u);
 }
 
 }  // namespace

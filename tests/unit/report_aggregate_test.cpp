@@ -1,8 +1,11 @@
 // build_report() and its parts on hand-built run summaries: grouping, driver order, change and
 // ratio maths, direction, regression episodes, fleet outliers, charts.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <random>
 #include <string>
 
 #include "report/aggregate_internal.hpp"
@@ -310,6 +313,59 @@ TEST(Regressions, SustainedDropAfterADriverUpgradeIsOneOngoingEpisodeFromTheUpgr
   EXPECT_TRUE(g.ongoing);
   EXPECT_EQ(g.driver, "560.35.03");
   EXPECT_EQ(g.previous_driver, "550.54.15");
+}
+
+// The rolling baseline (kept sorted as nights come and go) against a plain recomputation: for
+// random series with drops, recoveries and ties, every window size, the same episodes.
+TEST(Regressions, RollingBaselineEqualsTheMedianOfThePreviousHealthyNights) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> level(0, 9);
+  for (int window : {1, 2, 3, 4, 7, 10}) {
+    std::vector<double> values;
+    for (int i = 0; i < 300; ++i) {
+      const int l = level(rng);
+      values.push_back(l == 0 ? 80.0 : l == 1 ? 100.0 : 100.0 + l * 0.5);  // ties on purpose
+    }
+    std::vector<RunSummary> runs;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      Spec s;
+      s.date = fmt::format("2027-{:02}-{:02}", 1 + i / 28, 1 + i % 28);
+      s.values["stream-triad"] = values[i];
+      runs.push_back(run(s));
+    }
+    ReportOptions options;
+    options.window = window;
+    // Expected: healthy nights form the baseline (the latest `window` of them, their median).
+    std::vector<std::pair<std::string, double>> expected;  // first night, baseline
+    std::vector<double> healthy;
+    bool open = false;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      bool regressed = false;
+      double baseline = 0;
+      if (healthy.size() >= static_cast<std::size_t>(std::min(window, 3))) {
+        std::vector<double> last(
+            healthy.end() -
+                std::min<std::ptrdiff_t>(window, static_cast<std::ptrdiff_t>(healthy.size())),
+            healthy.end());
+        std::sort(last.begin(), last.end());
+        const std::size_t mid = last.size() / 2;
+        baseline = last.size() % 2 ? last[mid] : (last[mid - 1] + last[mid]) / 2;
+        regressed = values[i] / baseline - 1 < -options.regression_threshold;
+      }
+      if (regressed && !open) expected.emplace_back(runs[i].date, baseline);
+      open = regressed;
+      if (!regressed) healthy.push_back(values[i]);
+    }
+    std::vector<Regression> found = find_regressions(runs, options);
+    std::sort(found.begin(), found.end(),
+              [](const Regression& a, const Regression& b) { return a.first_date < b.first_date; });
+    ASSERT_EQ(found.size(), expected.size()) << "window " << window;
+    ASSERT_GT(found.size(), 10u) << "the series has drops";
+    for (std::size_t e = 0; e < found.size(); ++e) {
+      EXPECT_EQ(found[e].first_date, expected[e].first) << "window " << window;
+      EXPECT_DOUBLE_EQ(found[e].baseline, expected[e].second) << "window " << window;
+    }
+  }
 }
 
 TEST(Regressions, LowerIsBetterRegressesUpwards) {
