@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/nvml_mig.hpp"
+
 namespace gpuval {
 namespace {
 
@@ -84,7 +86,7 @@ json nvml_device_json(const NvmlDevice& d) {
       d.clock_event_reasons ? json{{"mask", fmt::format("{:#x}", *d.clock_event_reasons)},
                                    {"active", clock_event_reason_names(*d.clock_event_reasons)}}
                             : json(nullptr);
-  j["mig"] = {{"enabled", opt(d.mig_enabled)}, {"pending", opt(d.mig_pending)}};
+  j["mig"] = nvml_mig_json(d);
   j["temperature_c"] = opt(d.temperature_c);
   j["power"] = {{"usage_w", d.power_usage_mw ? json(*d.power_usage_mw / 1000.0) : json(nullptr)},
                 {"limit_w", d.power_limit_mw ? json(*d.power_limit_mw / 1000.0) : json(nullptr)}};
