@@ -154,6 +154,9 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
                         peak_note(p.spec, device));
     if (auto w = reporter.wall_seconds().find(p.name); w != reporter.wall_seconds().end()) {
       e["wall_s"] = w->second;
+      if (auto f = reporter.finished_s().find(p.name); f != reporter.finished_s().end()) {
+        e["run_window_s"] = {f->second - w->second, f->second};
+      }
     }
     out.push_back(std::move(e));
   }

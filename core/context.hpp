@@ -16,6 +16,8 @@
 
 namespace gpuval {
 
+class NvmlEventWatch;  // core/nvml_events.hpp
+
 struct Context {
   Sysroot fs;
   Env env;
@@ -27,6 +29,8 @@ struct Context {
   // NVML library to dlopen (the nvml check); tests point it at the fake. With a sysroot other than
   // "/" the default soname is not loaded: this machine's NVML says nothing about the tree.
   std::string nvml_library = std::string(kNvmlSoname);
+  // The NVML event watch of the run (cli/pipeline.cpp), or null: gpu-events reads it.
+  const NvmlEventWatch* events = nullptr;
 };
 
 // A reason no GPU is usable here; the verdict reports the one with the lowest priority number,

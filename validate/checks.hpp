@@ -39,6 +39,8 @@ CheckResult gpu_visibility(const Context& ctx, Facts& facts);
 CheckResult gpu_health(const Context& ctx, Facts& facts);
 // mig_devices.cpp
 CheckResult mig_devices(const Context& ctx, Facts& facts);
+// gpu_events.cpp (evaluated again after the benchmarks: gpu_events.hpp)
+CheckResult gpu_events(const Context& ctx, Facts& facts);
 // limits_cgroup.cpp
 CheckResult cgroup_memory(const Context& ctx, Facts& facts);
 CheckResult cgroup_cpu(const Context& ctx, Facts& facts);

@@ -37,6 +37,8 @@ constexpr std::array kChecks = {
     CheckDef{"cublas", "cuBLAS GEMM", "gpu", &checks::cublas},
     CheckDef{"cudnn", "cuDNN convolution", "gpu", &checks::cudnn},
     CheckDef{"memory-pattern", "Device memory patterns", "gpu", &checks::memory_pattern},
+    // Last of the gpu group: the NVML events seen so far; judged again after the benchmarks.
+    CheckDef{"gpu-events", "Xid and health events", "gpu", &checks::gpu_events},
     CheckDef{"cgroup-memory", "Memory limit", "limits", &checks::cgroup_memory},
     CheckDef{"cgroup-cpu", "CPU limit", "limits", &checks::cgroup_cpu},
     CheckDef{"shm", "/dev/shm size", "limits", &checks::shm_size},
