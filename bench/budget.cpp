@@ -68,6 +68,16 @@ double estimated_seconds(const BenchSpec& s, const RateModel& r) {
       per_call = s.work_per_iteration / (r.conv_tflops * 1e12);
       setup = r.module_setup_s;
       break;
+    case BenchKind::ColdStart: {
+      // The children are shared: each step's spec carries its part of every child.
+      const std::string step = s.params.value("step", "");
+      const double per = step == "cuinit"    ? r.cold_cuinit_s
+                         : step == "context" ? r.cold_context_s
+                         : step == "kernel"  ? r.cold_kernel_s
+                         : step == "cublas"  ? r.cold_cublas_s
+                                             : r.cold_cudnn_s;
+      return static_cast<double>(s.repetitions) * per;
+    }
     case BenchKind::LaunchLatency:
     case BenchKind::RoundTripLatency: {
       // The batch is calibrated to the budget; calibration and warm-up add a few batches.

@@ -26,6 +26,11 @@ struct RateModel {
   double pin_gb_s = 4;              // cudaMallocHost page pinning
   double module_setup_s = 0.3;      // per GEMM/convolution problem: allocation, fill, algorithm
   double per_repetition_s = 0.002;  // Google Benchmark and clock-sample overhead
+  // One cold-start child (bench/cold_start.hpp) per sample, its time split by step: process
+  // start + cuInit, primary context, first kernel, cuBLAS load + handle + GEMM, cuDNN load +
+  // handle (one H100 with persistence on, as the budget assumes; slow side).
+  double cold_cuinit_s = 0.25, cold_context_s = 0.2, cold_kernel_s = 0.05, cold_cublas_s = 0.35,
+         cold_cudnn_s = 0.4;
 };
 
 // Seconds `spec` takes on a device with `rates`: warm-up and timed work of every repetition,

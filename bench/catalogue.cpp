@@ -1,5 +1,6 @@
 #include "bench/catalogue.hpp"
 
+#include "bench/cold_start.hpp"
 #include "bench/counting.hpp"
 
 namespace gpuval::bench {
@@ -214,8 +215,28 @@ std::vector<BenchSpec> catalogue(const std::string& profile, int device, int dev
     s.repetition_budget_s = p.latency_budget_s;
     out.push_back(std::move(s));
   }
+
+  // Time to first kernel: each step's time in fresh processes, lower is better.
+  if (device == 0) {
+    for (const ColdStartStep& step : kColdStartSteps) {
+      BenchSpec s;
+      s.id = std::string("cold-start-") + step.name;
+      s.kind = BenchKind::ColdStart;
+      s.device = device;
+      s.params = {{"step", step.name}};
+      s.unit = "ms";
+      s.higher_is_better = false;
+      s.counting = std::string(step.counting) +
+                   ", median over fresh child processes (gpuval __cold-start), one sample each";
+      s.iterations = 1;
+      s.repetitions = cold_start_samples(profile);
+      out.push_back(std::move(s));
+    }
+  }
   return out;
 }
+
+int cold_start_samples(const std::string& profile) { return profile == "full" ? 9 : 3; }
 
 const char* precision_name(GemmPrecision precision) {
   switch (precision) {

@@ -35,6 +35,7 @@ enum class BenchKind {
   ConvFwd,   // through the cuDNN probe module
   LaunchLatency,
   RoundTripLatency,
+  ColdStart,  // time to first kernel, in fresh child processes (bench/cold_start.hpp)
 };
 
 // Element precision of a module benchmark (GEMM, and FP16/BF16 for the convolution).
@@ -90,9 +91,13 @@ ProfileSizes profile_sizes(const std::string& profile);
 
 // Every benchmark for one device of `device_count` visible ones, sized for the profile. P2P read
 // and write come once per other device; with fewer than two devices once each with peer -1
-// (they SKIP: "needs two or more GPUs").
+// (they SKIP: "needs two or more GPUs"). The cold-start benchmarks (cuInit is per process) come
+// once, with device 0.
 std::vector<BenchSpec> catalogue(const std::string& profile, int device, int device_count = 1);
 
 std::string to_string(PeakKind peak);
+
+// Fresh child processes per cold-start benchmark: quick 3, full 9 (>= 9 for comparisons).
+int cold_start_samples(const std::string& profile);
 
 }  // namespace gpuval::bench

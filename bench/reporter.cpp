@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/run_clock.hpp"
+
 namespace gpuval::bench {
 
 void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
@@ -9,6 +11,7 @@ void CollectingReporter::ReportRuns(const std::vector<Run>& runs) {
   if (!runs.empty()) {
     wall_[runs.front().run_name.function_name] +=
         std::chrono::duration<double>(now - last_).count();
+    finished_[runs.front().run_name.function_name] = run_clock_s();
   }
   last_ = now;
   for (const Run& run : runs) {

@@ -27,6 +27,9 @@ class CollectingReporter : public benchmark::BenchmarkReporter {
   // of the previous report (or start()) to the report of its runs. Google Benchmark reports a
   // benchmark once all its repetitions ran, one benchmark at a time.
   const std::map<std::string, double>& wall_seconds() const { return wall_; }
+  // When each benchmark's runs were reported, on the run clock (core/run_clock.hpp): with its
+  // wall time, the window events during the run are placed in.
+  const std::map<std::string, double>& finished_s() const { return finished_; }
   // Call right before RunSpecifiedBenchmarks.
   void start() { last_ = std::chrono::steady_clock::now(); }
 
@@ -34,6 +37,7 @@ class CollectingReporter : public benchmark::BenchmarkReporter {
   std::function<void(const std::string&)> progress_;
   std::map<std::string, std::vector<Run>> runs_;
   std::map<std::string, double> wall_;
+  std::map<std::string, double> finished_;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 

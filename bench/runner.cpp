@@ -8,11 +8,13 @@
 #include <stdexcept>
 
 #include "bench/catalogue.hpp"
+#include "bench/cold_start.hpp"
 #include "bench/entry.hpp"
 #include "bench/gpu_benchmarks.hpp"
 #include "bench/reporter.hpp"
 #include "core/device_inventory.hpp"
 #include "core/environment.hpp"
+#include "core/interrupt.hpp"
 #include "probes/host/probe_loader.hpp"
 
 namespace gpuval::bench {
@@ -121,10 +123,13 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
   std::vector<Planned> plan;
   json out = json::array();
   benchmark::ClearRegisteredBenchmarks();
+  std::vector<BenchSpec> cold;  // run after Google Benchmark, in fresh processes
   for (BenchSpec& s : planned_specs(opt, facts)) {
     Planned p{std::move(s), {}, std::make_shared<Outcome>(), false};
     p.name = gb_name(p.spec);
-    if (std::optional<Outcome> why = gpu.add(p.spec, p.name, p.outcome, !user_repetitions)) {
+    if (p.spec.kind == BenchKind::ColdStart) {
+      cold.push_back(p.spec);
+    } else if (std::optional<Outcome> why = gpu.add(p.spec, p.name, p.outcome, !user_repetitions)) {
       *p.outcome = *why;
     } else {
       p.registered = true;
@@ -136,9 +141,34 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::ClearRegisteredBenchmarks();
 
+  // Time to first kernel: fresh child processes, one chain of steps each.
+  json cold_entries = json::array();
+  if (!cold.empty()) {
+    ColdStartOptions co;
+    co.exe = opt.cold_start_exe;
+    co.device = cold.front().device;
+    co.samples = cold.front().repetitions;
+    co.budget_s = opt.profile == "full" ? 60 : 15;
+    co.in_container = facts.in_container;
+    co.cuda_module_loading = Env::from_process().get("CUDA_MODULE_LOADING").value_or("");
+    if (interrupted()) {
+      for (const BenchSpec& s : cold) {
+        cold_entries.push_back(skip_entry(s, "interrupted before the cold-start processes ran"));
+      }
+    } else {
+      cold_entries = run_cold_start(cold, co);
+      if (progress) progress(fmt::format("cold start: {} fresh processes", co.samples));
+    }
+  }
+  std::size_t next_cold = 0;
+
   for (const Planned& p : plan) {
     const json* entry = device_entry(facts.devices, p.spec.device);
     const json device = entry != nullptr ? *entry : json::object();
+    if (p.spec.kind == BenchKind::ColdStart) {
+      if (next_cold < cold_entries.size()) out.push_back(cold_entries[next_cold++]);
+      continue;
+    }
     if (!p.registered) {
       out.push_back(skip_entry(p.spec, p.outcome->message, p.outcome->hint,
                                p.outcome->status.empty() ? "SKIP" : p.outcome->status));
@@ -154,6 +184,9 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
                         peak_note(p.spec, device));
     if (auto w = reporter.wall_seconds().find(p.name); w != reporter.wall_seconds().end()) {
       e["wall_s"] = w->second;
+      if (auto f = reporter.finished_s().find(p.name); f != reporter.finished_s().end()) {
+        e["run_window_s"] = {f->second - w->second, f->second};
+      }
     }
     out.push_back(std::move(e));
   }

@@ -19,6 +19,8 @@ struct BenchOptions {
   // Where the GEMM/convolution probe modules are looked for; empty = probe_search_dirs() of
   // the process environment ($GPUVAL_PROBE_DIR, else lib/ beside bin/).
   std::vector<std::string> probe_dirs;
+  // The gpuval the cold-start benchmarks run again in fresh processes (bench/cold_start.hpp).
+  std::string cold_start_exe = "/proc/self/exe";
 };
 
 // Without a usable GPU (facts.gpu_usable false) CUDA is not touched: every catalogue benchmark

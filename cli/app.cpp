@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/cold_start_cmd.hpp"
 #include "cli/command.hpp"
 #include "cli/pipeline.hpp"
 #include "core/exit_codes.hpp"
@@ -92,6 +93,14 @@ int main(int argc, char** argv) {
   CLI::App* info = app.add_subcommand("info", "Devices, driver, runtime and container facts");
   add_output_options(info, info_opt);
 
+  // Hidden: one fresh-process sample of the cold-start benchmarks (bench/cold_start.hpp).
+  std::string cold_step;
+  int cold_device = 0;
+  CLI::App* cold = app.add_subcommand("__cold-start", "");
+  cold->group("");
+  cold->add_option("step", cold_step)->required();
+  cold->add_option("--device", cold_device);
+
   Subcommand compare = add_compare(app);
   Subcommand bench = add_bench(app);
   Subcommand report = add_report(app);
@@ -125,6 +134,7 @@ int main(int argc, char** argv) {
     info_opt.command = "info";
     return run_pipeline(info_opt);
   }
+  if (cold->parsed()) return run_cold_start_child(cold_step, cold_device);
   if (compare.app->parsed()) return compare.run();
   if (bench.app->parsed()) return bench.run();
   if (report.app->parsed()) return report.run();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 
 #include "bench/runner.hpp"
@@ -19,8 +20,11 @@
 #include "core/exit_codes.hpp"
 #include "core/host_info.hpp"
 #include "core/interrupt.hpp"
+#include "core/nvml_events.hpp"
+#include "core/run_clock.hpp"
 #include "core/run_document.hpp"
 #include "core/sysroot_library_loader.hpp"
+#include "validate/gpu/gpu_events.hpp"
 #include "validate/gpu/persistence_followup.hpp"
 #include "validate/registry.hpp"
 #include "core/verdict.hpp"
@@ -59,6 +63,7 @@ int run_pipeline(const PipelineOptions& opt) {
     }
   }
   install_interrupt_handlers();
+  run_clock_s();  // the run clock (events, check and benchmark windows) starts here
   const auto t0 = std::chrono::steady_clock::now();
   RunRecord run{new_run_id(), opt.command, opt.profile, opt.argv, utc_now_rfc3339(), {}, 0};
 
@@ -73,19 +78,37 @@ int run_pipeline(const PipelineOptions& opt) {
   ctx.libraries = offline ? static_cast<const LibraryLoader*>(&tree_loader) : &dl_loader;
   ctx.cuda = offline ? static_cast<const CudaDriverProbe*>(&offline_cuda) : &dl_cuda;
 
+  // NVML events (Xid, ECC, ...) on every GPU for the whole run, checks and benchmarks: a
+  // background thread, stopped after the benchmarks (or at SIGINT/SIGTERM).
+  std::unique_ptr<NvmlEventWatch> watch;
+  NvmlEventLog no_watch;
+  if (offline) {
+    no_watch.why_not = "offline analysis of " + opt.sysroot;
+  } else if (NvmlSession::Opened nvml = NvmlSession::open(ctx.nvml_library); nvml.session) {
+    watch = NvmlEventWatch::start(std::move(nvml.session));
+  } else {
+    no_watch.why_not = fmt::format("NVML not usable ({}, see nvml)", to_string(nvml.failure.stage));
+  }
+  ctx.events = watch.get();
+  auto event_log = [&] { return watch ? watch->snapshot() : no_watch; };
+
   Facts facts;
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
+  const double checks_start_s = run_clock_s();
   std::vector<CheckResult> results = run_checks(ctx, facts);
   run.phases["checks_s"] = seconds_since(t0);
   Verdict verdict = decide_verdict(facts, results, opt.command != "info");
   const TextStyle style = detect_text_style(opt.no_color);
 
-  auto document = [&](const nlohmann::json& benchmarks, const Verdict& v) {
+  auto document = [&](const nlohmann::json& benchmarks, const Verdict& v,
+                      const NvmlEventLog& events) {
     run.finished_at = utc_now_rfc3339();
     run.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return build_run_document(run, ctx, facts, results, facts.devices, benchmarks, v);
+    nlohmann::json doc = build_run_document(run, ctx, facts, results, facts.devices, benchmarks, v);
+    doc["events"] = checks::events_json(events, facts);
+    return doc;
   };
 
   nlohmann::json benchmarks = nlohmann::json::array();
@@ -96,7 +119,8 @@ int run_pipeline(const PipelineOptions& opt) {
       Verdict partial{"interrupted", exit_code::kInterrupted,
                       "benchmarks did not finish (the run was stopped while benchmarking)", "", ""};
       try {
-        write_file_atomically(opt.out, dump_run_document(document(benchmarks, partial)));
+        write_file_atomically(opt.out,
+                              dump_run_document(document(benchmarks, partial, event_log())));
       } catch (const WriteError& e) {
         std::cerr << "gpuval: " << e.what() << "\n";
         return exit_code::kBadInput;
@@ -122,12 +146,24 @@ int run_pipeline(const PipelineOptions& opt) {
       verdict = decide_verdict(facts, results, opt.command != "info");
     }
   }
+  // The events of the whole run: gpu-events judged again, and what passed while an event
+  // fired on its GPU takes the event's class (validate/gpu/gpu_events.hpp).
+  if (watch) watch->stop();
+  const NvmlEventLog events = event_log();
+  std::vector<checks::RunWindow> windows;
+  for (double t = checks_start_s; const CheckResult& r : results) {
+    windows.push_back({t, t + r.wall_s});
+    t += r.wall_s;
+  }
+  if (checks::apply_gpu_events(results, windows, benchmarks, events, facts)) {
+    verdict = decide_verdict(facts, results, opt.command != "info");
+  }
   if (interrupted()) {
     verdict = Verdict{"interrupted", exit_code::kInterrupted,
                       fmt::format("interrupted by signal {}", interrupt_signal()), "", ""};
   }
 
-  const nlohmann::json doc = document(benchmarks, verdict);
+  const nlohmann::json doc = document(benchmarks, verdict, events);
   int rc = opt.command == "info" ? exit_code::kPass : exit_code_of(verdict, benchmarks);
   try {
     if (!opt.out.empty()) write_file_atomically(opt.out, dump_run_document(doc));

@@ -177,6 +177,24 @@ std::string render_info_text(const json& doc, const TextStyle& style) {
     out += fmt::format("  ECC          {} (volatile uncorrected {})  persistence {}  MIG {}\n",
                        at(d, {"ecc", "enabled"}), at(d, {"ecc", "volatile", "uncorrected"}),
                        val(d, "persistence_mode"), at(d, {"mig", "enabled"}));
+    if (const json* mig = d.contains("mig") ? &d["mig"] : nullptr;
+        mig != nullptr && mig->is_object()) {
+      if (mig->contains("device") && (*mig)["device"].is_object()) {
+        const json& m = (*mig)["device"];
+        out += fmt::format("  MIG slice    {}  GI {} CI {}  {} SMs  {}/{} memory slices  of {}\n",
+                           at(m, {"profile"}), at(m, {"gpu_instance_id"}),
+                           at(m, {"compute_instance_id"}), at(m, {"sm_count"}),
+                           at(m, {"memory_slices"}), at(m, {"memory_slices_total"}),
+                           val(d, "parent_uuid"));
+      } else if (mig->contains("devices") && (*mig)["devices"].is_array() &&
+                 !(*mig)["devices"].empty()) {
+        std::string list;
+        for (const json& m : (*mig)["devices"]) {
+          list += (list.empty() ? "" : ", ") + at(m, {"profile"}) + " " + at(m, {"uuid"});
+        }
+        out += "  MIG devices  " + list + "\n";
+      }
+    }
     out += fmt::format("  power        {} W / {} W  temperature {} C\n", at(d, {"power", "usage_w"}),
                        at(d, {"power", "limit_w"}), val(d, "temperature_c"));
     out += fmt::format(

@@ -16,6 +16,8 @@
 
 namespace gpuval {
 
+class NvmlEventWatch;  // core/nvml_events.hpp
+
 struct Context {
   Sysroot fs;
   Env env;
@@ -27,6 +29,8 @@ struct Context {
   // NVML library to dlopen (the nvml check); tests point it at the fake. With a sysroot other than
   // "/" the default soname is not loaded: this machine's NVML says nothing about the tree.
   std::string nvml_library = std::string(kNvmlSoname);
+  // The NVML event watch of the run (cli/pipeline.cpp), or null: gpu-events reads it.
+  const NvmlEventWatch* events = nullptr;
 };
 
 // A reason no GPU is usable here; the verdict reports the one with the lowest priority number,
@@ -50,6 +54,17 @@ inline constexpr int kCudaInit = 50;         // cuInit failed
 inline constexpr int kNoDevice = 60;         // init ok but zero devices
 inline constexpr int kOffline = 90;          // --sysroot analysis: CUDA deliberately not loaded
 }  // namespace blocker_priority
+
+// One MIG capability (mig-caps check): a line of /proc/driver/nvidia-caps/mig-minors and the
+// node /dev/nvidia-caps/nvidia-cap<minor> guarding it, or a node the table does not name.
+struct MigCapNode {
+  std::string name;  // "gpu0/gi1/ci0/access", "config", "monitor"; "" when not in the table
+  unsigned minor = 0;
+  int gpu = -1, gpu_instance = -1, compute_instance = -1;  // -1 where the kind has none
+  std::string path;                                        // "" when there is no node for it
+  int open_errno = -1;  // open(O_RDONLY): 0 ok, an errno, -1 not tried (no node)
+  std::string problem;  // why the node is not the one it should be; "" if fine
+};
 
 struct Facts {
   // engine
@@ -75,6 +90,11 @@ struct Facts {
   nlohmann::json devices = nlohmann::json::array();
   // CUDA ordinal -> NVML index, by PCI bus id (nvml check); empty when CUDA enumerated nothing.
   std::vector<DeviceBinding> bindings;
+  // MIG capabilities and their nodes (mig-caps check); mig_minors_read: the table was there.
+  std::vector<MigCapNode> mig_caps;
+  bool mig_minors_read = false;
+  // CUDA MIG devices -> their NVML MIG device, by UUID (nvml check); empty without MIG.
+  std::vector<MigBinding> mig_bindings;
   // What NVML enumerated (nvml check), typed, for the GPU checks after it; nullopt when NVML
   // could not be loaded or initialised.
   std::optional<NvmlInventory> nvml;

@@ -6,6 +6,7 @@
 
 #include "core/json_optional.hpp"
 #include "core/nvml_device_json.hpp"
+#include "core/nvml_mig.hpp"
 #include "core/pci_address.hpp"
 
 namespace gpuval {
@@ -21,11 +22,22 @@ const NvmlDevice* nvml_device(const NvmlInventory* nvml, std::optional<unsigned>
   return nullptr;
 }
 
+// The NVML board with CUDA's PCI bus id, or null.
+const NvmlDevice* board_of(const CudaDeviceInfo& c, const NvmlInventory* nvml) {
+  const auto want = parse_pci(c.pci_bus_id);
+  if (nvml == nullptr || !want) return nullptr;
+  for (const NvmlDevice& d : nvml->devices) {
+    if (d.pci_bus_id && parse_pci(*d.pci_bus_id) == want) return &d;
+  }
+  return nullptr;
+}
+
 json cuda_json(const CudaDeviceInfo& c) {
   return {{"ordinal", c.ordinal},
           {"name", c.name.empty() ? json(nullptr) : json(c.name)},
           {"pci_bus_id", c.pci_bus_id.empty() ? json(nullptr) : json(c.pci_bus_id)},
           {"uuid", c.uuid.empty() ? json(nullptr) : json(c.uuid)},
+          {"mig", c.mig},
           {"compute_capability", c.cc_major && c.cc_minor
                                      ? json(fmt::format("{}.{}", *c.cc_major, *c.cc_minor))
                                      : json(nullptr)},
@@ -64,6 +76,59 @@ std::vector<DeviceBinding> bind_devices(const std::vector<CudaDeviceInfo>& cuda,
     out.push_back(std::move(b));
   }
   return out;
+}
+
+std::vector<MigBinding> bind_mig_devices(const std::vector<CudaDeviceInfo>& cuda,
+                                         const NvmlInventory* nvml) {
+  std::vector<MigBinding> out;
+  for (const CudaDeviceInfo& c : cuda) {
+    if (!c.mig) continue;
+    MigBinding b;
+    b.cuda_ordinal = c.ordinal;
+    const NvmlDevice* board = board_of(c, nvml);
+    if (board == nullptr) {
+      b.how = nvml == nullptr ? "NVML not available" : "no NVML GPU has its PCI bus id";
+    } else {
+      b.nvml_index = board->index;
+      if (const NvmlMigDevice* m = find_mig_device(*board, c.uuid)) {
+        b.mig_index = m->index;
+        b.how = "mig-uuid";
+      } else if (board->mig.devices.empty()) {
+        b.how = fmt::format("NVML lists no MIG device on GPU {} (no access, or none created)",
+                            board->index);
+      } else {
+        b.how = fmt::format("no MIG device NVML lists on GPU {} has UUID {}", board->index,
+                            c.uuid.empty() ? "(CUDA gave none)" : c.uuid);
+      }
+    }
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+const NvmlMigDevice* mig_device_for(const std::vector<MigBinding>& bindings,
+                                    const NvmlInventory* nvml, int cuda_ordinal) {
+  if (nvml == nullptr) return nullptr;
+  for (const MigBinding& b : bindings) {
+    if (b.cuda_ordinal != cuda_ordinal || !b.nvml_index || !b.mig_index) continue;
+    for (const NvmlDevice& d : nvml->devices) {
+      if (d.index != *b.nvml_index) continue;
+      for (const NvmlMigDevice& m : d.mig.devices) {
+        if (m.index == *b.mig_index) return &m;
+      }
+    }
+  }
+  return nullptr;
+}
+
+void mark_mig_devices(std::vector<CudaDeviceInfo>& cuda, const NvmlInventory* nvml) {
+  for (CudaDeviceInfo& c : cuda) {
+    const NvmlDevice* board = board_of(c, nvml);
+    if (board != nullptr && board->mig_enabled.value_or(false)) c.mig = true;
+    if (!c.mig) continue;
+    if (!c.uuid.empty()) c.uuid = "MIG-" + uuid_body(c.uuid);
+    if (board != nullptr && board->uuid) c.parent_uuid = *board->uuid;
+  }
 }
 
 std::vector<unsigned> unbound_nvml_devices(const std::vector<DeviceBinding>& bindings,
@@ -114,6 +179,7 @@ json device_entries(const std::vector<CudaDeviceInfo>& cuda, const NvmlInventory
     return out;
   }
   const std::vector<DeviceBinding> bindings = bind_devices(cuda, nvml);
+  const std::vector<MigBinding> mig_bindings = bind_mig_devices(cuda, nvml);
   for (std::size_t i = 0; i < cuda.size(); ++i) {
     const CudaDeviceInfo& c = cuda[i];
     const NvmlDevice* d = nvml_device(nvml, bindings[i].nvml_index);
@@ -129,7 +195,27 @@ json device_entries(const std::vector<CudaDeviceInfo>& cuda, const NvmlInventory
     e["nvml_index"] = json_or_null(bindings[i].nvml_index);
     e["nvml_binding"] = bindings[i].how;
     e["cuda"] = cuda_json(c);
-    const PeakInputs in = peak_inputs(&c, d);
+    PeakInputs in = peak_inputs(&c, d);
+    if (c.mig) {
+      // A MIG slice: its own UUID, its GPU's, and the slice NVML describes (profile, memory
+      // share), whose share of the memory slices scales the DRAM peak.
+      e["uuid"] = c.uuid.empty() ? json(nullptr) : json(c.uuid);
+      e["parent_uuid"] = c.parent_uuid.empty() ? json(nullptr) : json(c.parent_uuid);
+      if (!e.contains("mig") || !e["mig"].is_object()) e["mig"] = {{"enabled", true}};
+      for (const MigBinding& b : mig_bindings) {
+        if (b.cuda_ordinal == c.ordinal) e["mig"]["binding"] = b.how;
+      }
+      const NvmlMigDevice* m = mig_device_for(mig_bindings, nvml, c.ordinal);
+      if (d == nullptr) m = nullptr;
+      e["mig"]["device"] = m != nullptr ? nvml_mig_device_json(*d, *m) : json(nullptr);
+      if (m != nullptr) {
+        if (auto share = mig_memory_share(*d, *m)) {
+          in.dram_fraction = share->fraction;
+          in.dram_fraction_basis = share->basis;
+        }
+      }
+      in.dram_share_unknown = !in.dram_fraction;
+    }
     e["peaks"] = peaks_json(compute_peaks(in), in);
     out.push_back(std::move(e));
   }

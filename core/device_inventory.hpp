@@ -26,9 +26,32 @@ struct DeviceBinding {
   std::string how;                     // "pci-bus-id", or why there is no NVML device
 };
 
+// A CUDA device that is a MIG device, tied to its board's MIG device (NvmlMigDevice::index) by
+// UUID, so the slice's own profile and memory share are known.
+struct MigBinding {
+  int cuda_ordinal = 0;
+  std::optional<unsigned> nvml_index;  // the board (as DeviceBinding)
+  std::optional<unsigned> mig_index;   // empty: no MIG device NVML lists has CUDA's UUID
+  std::string how;                     // "mig-uuid", or why there is no MIG device
+};
+
+// One entry per CUDA MIG device (CudaDeviceInfo::mig, see mark_mig_devices), in ordinal order.
+std::vector<MigBinding> bind_mig_devices(const std::vector<CudaDeviceInfo>& cuda,
+                                         const NvmlInventory* nvml);
+
+// The board's MIG device bound to `cuda_ordinal`, or null (a whole GPU, or none matched).
+const NvmlMigDevice* mig_device_for(const std::vector<MigBinding>& bindings,
+                                    const NvmlInventory* nvml, int cuda_ordinal);
+
 // One binding per CUDA device, in ordinal order. `nvml` may be null (NVML not usable).
 std::vector<DeviceBinding> bind_devices(const std::vector<CudaDeviceInfo>& cuda,
                                         const NvmlInventory* nvml);
+
+// Settles which CUDA devices are MIG devices and spells their UUIDs "MIG-..." (the CUDA driver
+// gives 16 bytes, not their kind): a device whose board (by PCI bus id) has MIG on is one, since
+// CUDA never enumerates a MIG-enabled GPU whole; so is one cuDeviceGetUuid v1/_v2 already told
+// apart (CudaDeviceInfo::mig). Sets parent_uuid to the board's UUID.
+void mark_mig_devices(std::vector<CudaDeviceInfo>& cuda, const NvmlInventory* nvml);
 
 // NVML indexes no CUDA device maps to: boards this process cannot use (hidden by
 // CUDA_VISIBLE_DEVICES, or unusable for CUDA), in NVML order.

@@ -53,9 +53,9 @@ std::string error_text(CuErrorTextFn fn, int code) {
   return text;
 }
 
-// "GPU-8-4-4-4-12" as nvidia-smi and NVML print it.
-std::string uuid_text(const std::array<unsigned char, 16>& b) {
-  std::string out = "GPU-";
+// "GPU-8-4-4-4-12" (or "MIG-...") as nvidia-smi and NVML print it.
+std::string uuid_text(const std::array<unsigned char, 16>& b, const char* prefix = "GPU-") {
+  std::string out = prefix;
   char hex[3];
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
@@ -71,7 +71,8 @@ struct DeviceApi {
   CuDeviceGetTextFn pci_bus_id = nullptr;
   CuDeviceGetAttributeFn attribute = nullptr;
   CuDeviceTotalMemFn total_mem = nullptr;
-  CuDeviceGetUuidFn uuid = nullptr;
+  CuDeviceGetUuidFn uuid = nullptr;     // cuDeviceGetUuid_v2 (else v1)
+  CuDeviceGetUuidFn uuid_v1 = nullptr;  // cuDeviceGetUuid, when _v2 is there too
   CuErrorTextFn error_name = nullptr;
 };
 
@@ -114,7 +115,14 @@ CudaDeviceInfo describe_device(const DeviceApi& api, int ordinal) {
   if (api.uuid != nullptr) {
     std::array<unsigned char, 16> bytes{};
     if (int rc = api.uuid(&bytes, device); rc == 0) {
-      d.uuid = uuid_text(bytes);
+      // Under MIG, v1 answers the parent GPU's UUID and _v2 the MIG device's own: a
+      // difference means a MIG device.
+      std::array<unsigned char, 16> parent{};
+      if (api.uuid_v1 != nullptr && api.uuid_v1(&parent, device) == 0 && parent != bytes) {
+        d.mig = true;
+        d.parent_uuid = uuid_text(parent);
+      }
+      d.uuid = uuid_text(bytes, d.mig ? "MIG-" : "GPU-");
     } else {
       failed("cuDeviceGetUuid", rc);
     }
@@ -210,7 +218,11 @@ CudaDriverStatus DlopenCudaDriverProbe::probe() const {
   api.attribute = symbol<CuDeviceGetAttributeFn>(handle, "cuDeviceGetAttribute");
   api.total_mem = symbol<CuDeviceTotalMemFn>(handle, "cuDeviceTotalMem_v2");
   api.uuid = symbol<CuDeviceGetUuidFn>(handle, "cuDeviceGetUuid_v2");
-  if (api.uuid == nullptr) api.uuid = symbol<CuDeviceGetUuidFn>(handle, "cuDeviceGetUuid");
+  if (api.uuid == nullptr) {
+    api.uuid = symbol<CuDeviceGetUuidFn>(handle, "cuDeviceGetUuid");
+  } else {
+    api.uuid_v1 = symbol<CuDeviceGetUuidFn>(handle, "cuDeviceGetUuid");
+  }
   api.error_name = cu_get_error_name;
   for (int i = 0; i < count; ++i) s.devices.push_back(describe_device(api, i));
   return s;

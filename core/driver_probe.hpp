@@ -36,7 +36,14 @@ struct CudaDeviceInfo {
   int ordinal = 0;
   std::string name;        // cuDeviceGetName
   std::string pci_bus_id;  // cuDeviceGetPCIBusId, "0000:3B:00.0"; a MIG device gives its parent's
-  std::string uuid;        // cuDeviceGetUuid_v2 as "GPU-xxxxxxxx-xxxx-..." (a MIG device's own)
+  // cuDeviceGetUuid_v2, spelled as nvidia-smi and NVML do: "GPU-xxxxxxxx-xxxx-..." for a whole
+  // GPU, "MIG-..." for a MIG device (its own UUID). CUDA does not say which it is: a device whose
+  // cuDeviceGetUuid (v1, the parent GPU's UUID under MIG) differs from _v2 is a MIG device, and
+  // the NVML binding (core/device_inventory.hpp mark_mig_devices) settles it by the board's MIG
+  // mode and its MIG devices' UUIDs.
+  std::string uuid;
+  bool mig = false;              // a MIG device (see uuid)
+  std::string parent_uuid = {};  // a MIG device's GPU ("GPU-..."), when known; "" otherwise
   std::optional<int> cc_major, cc_minor;
   std::optional<unsigned> sm_count;          // multiprocessors: the slice's own on MIG
   std::optional<unsigned> clock_mhz;         // CU_DEVICE_ATTRIBUTE_CLOCK_RATE (max SM clock)

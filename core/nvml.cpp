@@ -13,6 +13,7 @@
 
 #include "core/dynamic_library.hpp"
 #include "core/nvml_abi.hpp"
+#include "core/nvml_mig.hpp"
 
 namespace gpuval {
 
@@ -413,6 +414,7 @@ NvmlDevice NvmlSession::device(unsigned index) const {
     d.mig_enabled = mig_current == abi::kMigEnable;
     d.mig_pending = mig_pending == abi::kMigEnable;
   }
+  if (d.mig_enabled.value_or(false)) read_mig_inventory(*this, h, d);
   if (r.ok(a.temperature, call(a.temperature, h, abi::kTemperatureGpu, &u))) d.temperature_c = u;
   if (r.ok(a.power_usage, call(a.power_usage, h, &u))) d.power_usage_mw = u;
   if (r.ok(a.power_limit, call(a.power_limit, h, &u))) d.power_limit_mw = u;
@@ -450,6 +452,10 @@ NvmlInventory NvmlSession::inventory() const {
   inv.devices.reserve(count_);
   for (unsigned i = 0; i < count_; ++i) inv.devices.push_back(device(i));
   return inv;
+}
+
+NvmlError NvmlSession::error(std::string_view call, int code, std::source_location loc) const {
+  return api_->error(call, code, loc);
 }
 
 NvmlSession::ClockSample NvmlSession::clock_sample(unsigned index) const {

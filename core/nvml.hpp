@@ -60,6 +60,40 @@ struct NvmlRowRemap {
   bool failure = false;                     // a remap failed: no spare rows left
 };
 
+// MIG (core/nvml_mig.cpp): one MIG device of a MIG-enabled GPU, i.e. a compute instance in a
+// GPU instance, as NVML's MIG device handle describes it. Its UUID ("MIG-...") is what CUDA's
+// cuDeviceGetUuid_v2 returns for the slice, which binds a CUDA device to it.
+struct NvmlMigDevice {
+  unsigned index = 0;  // nvmlDeviceGetMigDeviceHandleByIndex's index under the GPU
+  std::optional<std::string> uuid;
+  std::optional<unsigned> gpu_instance_id, compute_instance_id;
+  std::optional<unsigned> sm_count;                                      // the slice's own SMs
+  std::optional<unsigned> gpu_instance_slices, compute_instance_slices;  // the "3g", the "1c"
+  std::optional<std::uint64_t> memory_mib;  // the GPU instance's memory (attributes, MiB)
+  std::optional<unsigned> copy_engines;     // shared copy engines
+  std::optional<std::string> profile;       // "1g.10gb", "1c.3g.40gb" (nvml_mig.cpp)
+  std::optional<unsigned> profile_id;       // the GPU instance profile's id, when matched
+  std::vector<std::string> unsupported;
+  std::vector<NvmlError> errors;
+};
+
+// One GPU instance profile the GPU offers (nvmlDeviceGetGpuInstanceProfileInfo[V]).
+struct NvmlGpuInstanceProfile {
+  unsigned index = 0;  // the query's NVML_GPU_INSTANCE_PROFILE_* index, not the profile id
+  unsigned id = 0;     // the profile id `nvidia-smi mig -lgip` prints (19 = 1g.10gb on H100)
+  std::string name;    // "MIG 1g.10gb"; empty where only the v1 query exists
+  unsigned slices = 0, instances = 0, sm_count = 0, copy_engines = 0;
+  std::uint64_t memory_mib = 0;
+};
+
+// The MIG side of a MIG-enabled GPU; empty when MIG is off.
+struct NvmlMigInventory {
+  std::optional<unsigned> minor_number;  // N of /dev/nvidiaN: names its caps in mig-minors
+  std::optional<unsigned> max_devices;   // nvmlDeviceGetMaxMigDeviceCount
+  std::vector<NvmlMigDevice> devices;    // the MIG devices that exist (empty slots skipped)
+  std::vector<NvmlGpuInstanceProfile> profiles;
+};
+
 // What NVML says about one GPU. Every field is optional: a query the GPU or the driver does not
 // support leaves it empty and is named in `unsupported`; any other failure is in `errors`.
 struct NvmlDevice {
@@ -80,6 +114,7 @@ struct NvmlDevice {
   NvmlPcieLink pcie;
   std::optional<std::uint64_t> clock_event_reasons;  // nvmlClocksEventReasons bit mask
   std::optional<bool> mig_enabled, mig_pending;
+  NvmlMigInventory mig = {};  // read when mig_enabled (core/nvml_mig.cpp)
   std::optional<unsigned> temperature_c;
   std::optional<unsigned> power_usage_mw, power_limit_mw;
 
@@ -147,6 +182,12 @@ class NvmlSession {
     std::optional<std::uint64_t> reasons;
   };
   ClockSample clock_sample(unsigned index) const;
+
+  // For the entry points resolved in files of their own (core/nvml_mig.cpp,
+  // core/nvml_events.cpp): the dlopen handle, and the NvmlError of a failed call there.
+  void* library_handle() const { return handle_; }
+  NvmlError error(std::string_view call, int code,
+                  std::source_location loc = std::source_location::current()) const;
 
  private:
   NvmlSession(void* handle, std::unique_ptr<Api> api, std::string path, unsigned count);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/json_optional.hpp"
+#include "core/nvml_mig.hpp"
 
 namespace gpuval {
 namespace {
@@ -82,7 +83,7 @@ json nvml_device_json(const NvmlDevice& d) {
       d.clock_event_reasons ? json{{"mask", fmt::format("{:#x}", *d.clock_event_reasons)},
                                    {"active", clock_event_reason_names(*d.clock_event_reasons)}}
                             : json(nullptr);
-  j["mig"] = {{"enabled", json_or_null(d.mig_enabled)}, {"pending", json_or_null(d.mig_pending)}};
+  j["mig"] = nvml_mig_json(d);
   j["temperature_c"] = json_or_null(d.temperature_c);
   j["power"] = {{"usage_w", d.power_usage_mw ? json(*d.power_usage_mw / 1000.0) : json(nullptr)},
                 {"limit_w", d.power_limit_mw ? json(*d.power_limit_mw / 1000.0) : json(nullptr)}};

@@ -130,6 +130,20 @@ Peaks compute_peaks(const PeakInputs& in) {
   if (in.max_memory_clock_mhz && in.memory_bus_width_bits && *in.max_memory_clock_mhz > 0 &&
       *in.memory_bus_width_bits > 0) {
     p.dram_gb_s = round3(dram_bandwidth_gb_s(*in.max_memory_clock_mhz, *in.memory_bus_width_bits));
+    if (in.dram_fraction && *in.dram_fraction > 0 && *in.dram_fraction <= 1) {
+      p.dram_gb_s_whole_gpu = p.dram_gb_s;
+      p.dram_gb_s = round3(*p.dram_gb_s * *in.dram_fraction);
+      p.notes.push_back(fmt::format("MIG slice: DRAM peak {} of the GPU's {} GB/s ({})",
+                                    *in.dram_fraction, *p.dram_gb_s_whole_gpu,
+                                    in.dram_fraction_basis));
+    } else if (in.dram_share_unknown) {
+      p.dram_gb_s_whole_gpu = p.dram_gb_s;
+      p.dram_gb_s.reset();
+      p.notes.push_back(fmt::format(
+          "no DRAM peak: a MIG slice whose share of the GPU's {} GB/s is not known (NVML gave no "
+          "matching MIG device)",
+          *p.dram_gb_s_whole_gpu));
+    }
   } else {
     p.notes.emplace_back("no DRAM peak: max memory clock or bus width unknown");
   }
@@ -230,6 +244,8 @@ Peaks compute_peaks(const PeakInputs& in) {
 nlohmann::json peaks_json(const Peaks& p, const PeakInputs& in) {
   return {
       {"dram_gb_s", json_or_null(p.dram_gb_s)},
+      {"dram_gb_s_whole_gpu", json_or_null(p.dram_gb_s_whole_gpu)},
+      {"dram_fraction", json_or_null(in.dram_fraction)},
       {"fp64_tflops", json_or_null(p.fp64_tflops)},
       {"fp64_tensor_tflops", json_or_null(p.fp64_tensor_tflops)},
       {"fp32_tflops", json_or_null(p.fp32_tflops)},

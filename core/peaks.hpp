@@ -49,6 +49,11 @@ struct PeakInputs {
   std::optional<unsigned> max_memory_clock_mhz;
   std::optional<unsigned> memory_bus_width_bits;
   std::optional<unsigned> pci_device_id;  // the 16-bit PCI device id (0x2330 = H100 SXM5 80GB)
+  // A MIG slice's share of the GPU's memory slices (core/nvml_mig.hpp mig_memory_share): the
+  // DRAM peak is the whole GPU's times this. Empty for a whole GPU.
+  std::optional<double> dram_fraction = std::nullopt;
+  std::string dram_fraction_basis = {};
+  bool dram_share_unknown = false;  // a MIG slice whose share is not known: no DRAM peak
 };
 
 // What NVIDIA's datasheet says of a product beyond the arch table: the clock its dense tensor
@@ -70,7 +75,8 @@ const DatasheetClock* datasheet_clock(const std::string& name,
                                       int cc_minor);
 
 struct Peaks {
-  std::optional<double> dram_gb_s;  // GB/s (1e9 B/s)
+  std::optional<double> dram_gb_s;            // GB/s (1e9 B/s); a MIG slice's own share
+  std::optional<double> dram_gb_s_whole_gpu;  // a MIG slice's GPU's, before dram_fraction
   // TFLOP/s (1e12), dense. Tensor figures at tensor_clock_mhz (see above).
   std::optional<double> fp64_tflops, fp64_tensor_tflops, fp32_tflops;
   std::optional<double> tf32_tflops, fp16_tflops, bf16_tflops, fp8_tflops;

@@ -20,6 +20,7 @@
 #include "core/cuda_raii.hpp"
 #include "core/numeric_compare.hpp"
 #include "kernels/reference_gemm.cuh"
+#include "probes/cold_start_probe.hpp"
 #include "probes/cublas_objects.hpp"
 #include "probes/cublaslt_bench.hpp"
 #include "probes/gemm_error_model.hpp"
@@ -307,6 +308,7 @@ extern "C" const gpuval_probe_module* gpuval_probe_module_v1(void) {
                                           &gpuval::probes::cublas_bench_open,
                                           &gpuval::probes::cublas_bench_start,
                                           &gpuval::probes::cublas_bench_finish,
-                                          &gpuval::probes::cublas_bench_close};
+                                          &gpuval::probes::cublas_bench_close,
+                                          &gpuval::probes::cublas_cold_start};
   return &module;
 }

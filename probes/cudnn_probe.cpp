@@ -18,6 +18,7 @@
 #include "core/cuda_error.hpp"
 #include "core/cuda_raii.hpp"
 #include "core/numeric_compare.hpp"
+#include "probes/cold_start_probe.hpp"
 #include "probes/cudnn_conv_bench.hpp"
 #include "probes/cudnn_objects.hpp"
 #include "probes/probe_abi.h"
@@ -200,6 +201,7 @@ extern "C" const gpuval_probe_module* gpuval_probe_module_v1(void) {
                                           &gpuval::probes::cudnn_bench_open,
                                           &gpuval::probes::cudnn_bench_start,
                                           &gpuval::probes::cudnn_bench_finish,
-                                          &gpuval::probes::cudnn_bench_close};
+                                          &gpuval::probes::cudnn_bench_close,
+                                          &gpuval::probes::cudnn_cold_start};
   return &module;
 }

@@ -51,6 +51,16 @@
  *  - bench_close(session) releases everything; NULL is allowed.
  *  GPUVAL_PROBE_FLAG_CORRUPT_ONE_ELEMENT in the request corrupts one sampled output element
  *  before every comparison (for tests that a wrong result is caught).
+ *
+ * Cold start (cold_start, added after the benchmark functions; valid when
+ * gpuval_probe_module_has_cold_start() says so): in a fresh process whose CUDA context is
+ * current (gpuval __cold-start, bench/cold_start.hpp), time the library's first use on
+ * request->device: the first handle, and for cuBLAS its first GEMM (256^3 SGEMM, synchronised,
+ * one output element checked). Returns
+ *   {"probe": "cublas", "op": "cold-start", "status": "PASS|FAIL", "handle_ms": 41.2,
+ *    "first_call_ms": 12.5 (cuBLAS only), "verified": true, "library": {...},
+ *    "error": <error object> (FAIL)}
+ * The module's own runtime initialisation (cudaSetDevice) comes before the timers.
  */
 #ifndef GPUVAL_PROBES_PROBE_ABI_H
 #define GPUVAL_PROBES_PROBE_ABI_H
@@ -115,6 +125,10 @@ typedef struct gpuval_probe_module {
   int32_t (*bench_start)(gpuval_probe_bench* session, int32_t iterations, int32_t warmup);
   char* (*bench_finish)(gpuval_probe_bench* session);
   void (*bench_close)(gpuval_probe_bench* session);
+
+  /* ---- added in ABI 1 after the benchmark functions: valid only when
+   * ---- gpuval_probe_module_has_cold_start() (see "Cold start" above) */
+  char* (*cold_start)(const gpuval_probe_request* request);
 } gpuval_probe_module;
 
 /* The size of the first ABI 1 layout (up to free_result): the least gpuval accepts. */
@@ -128,6 +142,16 @@ typedef struct gpuval_probe_module {
 static inline int gpuval_probe_module_has_bench(const gpuval_probe_module* m) {
   return m != NULL && m->struct_size >= GPUVAL_PROBE_MODULE_BENCH_SIZE && m->bench_open != NULL &&
          m->bench_start != NULL && m->bench_finish != NULL && m->bench_close != NULL;
+}
+
+/* The size of a module struct that has the cold-start function. */
+#define GPUVAL_PROBE_MODULE_COLD_START_SIZE \
+  (offsetof(gpuval_probe_module, cold_start) + sizeof(char* (*)(const gpuval_probe_request*)))
+
+/* Non-zero when `m` has the cold-start function (struct_size read first, as above). */
+static inline int gpuval_probe_module_has_cold_start(const gpuval_probe_module* m) {
+  return m != NULL && m->struct_size >= GPUVAL_PROBE_MODULE_COLD_START_SIZE &&
+         m->cold_start != NULL;
 }
 
 typedef const gpuval_probe_module* (*gpuval_probe_entry_fn)(void);

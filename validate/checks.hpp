@@ -14,6 +14,8 @@ CheckResult injection(const Context& ctx, Facts& facts);
 // device_nodes.cpp
 CheckResult device_nodes(const Context& ctx, Facts& facts);
 CheckResult device_access(const Context& ctx, Facts& facts);
+// mig_caps.cpp
+CheckResult mig_caps(const Context& ctx, Facts& facts);
 // visible_devices.cpp
 CheckResult nvidia_visible_devices(const Context& ctx, Facts& facts);
 CheckResult cuda_visible_devices(const Context& ctx, Facts& facts);
@@ -35,6 +37,10 @@ CheckResult memory_pattern(const Context& ctx, Facts& facts);
 CheckResult nvml(const Context& ctx, Facts& facts);
 CheckResult gpu_visibility(const Context& ctx, Facts& facts);
 CheckResult gpu_health(const Context& ctx, Facts& facts);
+// mig_devices.cpp
+CheckResult mig_devices(const Context& ctx, Facts& facts);
+// gpu_events.cpp (evaluated again after the benchmarks: gpu_events.hpp)
+CheckResult gpu_events(const Context& ctx, Facts& facts);
 // limits_cgroup.cpp
 CheckResult cgroup_memory(const Context& ctx, Facts& facts);
 CheckResult cgroup_cpu(const Context& ctx, Facts& facts);

@@ -33,6 +33,7 @@
 #include <type_traits>
 
 #include "core/nvml_abi.hpp"
+#include "tests/fake_nvml/fake_nvml_internal.hpp"
 
 namespace {
 
@@ -79,7 +80,16 @@ const json& devices() {
 [[maybe_unused]] int device_call(const char* call, abi::Device h, const json** dev) {
   if (g_init_count == 0) return abi::kErrorUninitialized;
   auto* slot = reinterpret_cast<char*>(h);
-  if (slot < g_slots || slot >= g_slots + kMaxDevices) return abi::kErrorInvalidArgument;
+  if (slot < g_slots || slot >= g_slots + kMaxDevices) {
+#ifndef FAKE_NVML_MINIMAL
+    if (const json* mig = fake_nvml::mig_device(h)) {  // a MIG device handle (fake_nvml_mig.cpp)
+      *dev = mig;
+      const int rc = forced(call, mig);
+      return rc >= 0 ? rc : abi::kSuccess;
+    }
+#endif
+    return abi::kErrorInvalidArgument;
+  }
   const auto index = static_cast<std::size_t>(slot - g_slots);
   if (index >= devices().size()) return abi::kErrorInvalidArgument;
   *dev = &devices()[index];
@@ -116,6 +126,32 @@ template <typename T>
 }
 
 }  // namespace
+
+namespace fake_nvml {
+
+bool initialised() { return g_init_count > 0; }
+const json& config() { return g_config; }
+const json& devices() { return ::devices(); }
+int forced(const char* call, const json* dev) { return ::forced(call, dev); }
+int device_call(const char* call, abi::Device h, const json** dev) {
+  return ::device_call(call, h, dev);
+}
+int device_json(const char* call, abi::Device h, const char* key, const char* sub, json* out) {
+  return device_value(call, h, out, key, sub);
+}
+int copy_string(const std::string& s, char* buf, unsigned length) {
+  return ::copy_string(s, buf, length);
+}
+abi::Device gpu_handle(std::size_t index) {
+  return reinterpret_cast<abi::Device>(&g_slots[index % kMaxDevices]);
+}
+std::optional<std::size_t> gpu_index(abi::Device h) {
+  auto* slot = reinterpret_cast<char*>(h);
+  if (slot < g_slots || slot >= g_slots + kMaxDevices) return std::nullopt;
+  return static_cast<std::size_t>(slot - g_slots);
+}
+
+}  // namespace fake_nvml
 
 extern "C" {
 

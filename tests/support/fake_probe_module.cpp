@@ -6,7 +6,10 @@
 //   GPUVAL_FAKE_PROBE_NULL  "entry": the entry point returns null; "run": run() returns null;
 //                           "bench": bench_open and bench_finish return null
 //   GPUVAL_FAKE_PROBE_SIZE  "base": claim the first ABI 1 struct size (a module built before the
-//                           benchmark functions; their pointers stay set and must be ignored)
+//                           benchmark functions; their pointers stay set and must be ignored);
+//                           "bench": the size up to the benchmark functions (no cold start)
+//   GPUVAL_FAKE_PROBE_COLD_START    cold_start's answer (default: PASS, handle_ms 1.5,
+//                                   first_call_ms 0.5, verified); "$DEVICE" replaced
 //   GPUVAL_FAKE_PROBE_BENCH_OPEN    bench_open's answer (default {"status": "READY"}); a session
 //                                   is handed out when it contains "READY"
 //   GPUVAL_FAKE_PROBE_BENCH_RESULT  bench_finish's answer (default: PASS, time_ms 2.5 per call,
@@ -135,6 +138,16 @@ void bench_close(gpuval_probe_bench* session) {
   std::unique_ptr<gpuval_probe_bench> owned(session);
 }
 
+char* cold_start(const gpuval_probe_request* request) {
+  std::string text = env_or("GPUVAL_FAKE_PROBE_COLD_START",
+                            "{\"probe\": \"" GPUVAL_FAKE_PROBE_NAME
+                            "\", \"op\": \"cold-start\", \"status\": \"PASS\", "
+                            "\"handle_ms\": 1.5, \"first_call_ms\": 0.5, \"verified\": true}");
+  replace_all(text, "$DEVICE", std::to_string(request->device));
+  log_call("cold-start " + std::to_string(request->device));
+  return to_c_string(text);
+}
+
 gpuval_probe_module g_module{GPUVAL_PROBE_ABI_VERSION,
                              sizeof(gpuval_probe_module),
                              GPUVAL_FAKE_PROBE_NAME,
@@ -143,7 +156,8 @@ gpuval_probe_module g_module{GPUVAL_PROBE_ABI_VERSION,
                              &bench_open,
                              &bench_start,
                              &bench_finish,
-                             &bench_close};
+                             &bench_close,
+                             &cold_start};
 
 }  // namespace
 
@@ -152,8 +166,9 @@ extern "C" const gpuval_probe_module* gpuval_probe_module_v1(void) {
   g_module.abi_version =
       static_cast<uint32_t>(std::strtoul(env_or("GPUVAL_FAKE_PROBE_ABI", "").c_str(), nullptr, 10));
   if (g_module.abi_version == 0) g_module.abi_version = GPUVAL_PROBE_ABI_VERSION;
-  g_module.struct_size = env_or("GPUVAL_FAKE_PROBE_SIZE", "") == "base"
-                             ? static_cast<uint32_t>(GPUVAL_PROBE_MODULE_BASE_SIZE)
-                             : static_cast<uint32_t>(sizeof(gpuval_probe_module));
+  const std::string size = env_or("GPUVAL_FAKE_PROBE_SIZE", "");
+  g_module.struct_size = size == "base"    ? static_cast<uint32_t>(GPUVAL_PROBE_MODULE_BASE_SIZE)
+                         : size == "bench" ? static_cast<uint32_t>(GPUVAL_PROBE_MODULE_BENCH_SIZE)
+                                           : static_cast<uint32_t>(sizeof(gpuval_probe_module));
   return &g_module;
 }

@@ -111,6 +111,31 @@ TEST(RenderInfo, PrintsTheInventoryAndPeaksPerGpu) {
   EXPECT_NE(out.find("driver        580.65.06"), std::string::npos);
 }
 
+TEST(RenderInfo, AMigSliceShowsItsProfileAndShareAndABoardItsSlices) {
+  json slice = {{"index", 0},
+                {"uuid", "MIG-2b3c"},
+                {"parent_uuid", "GPU-1234"},
+                {"mig",
+                 {{"enabled", true},
+                  {"device",
+                   {{"profile", "1g.10gb"},
+                    {"gpu_instance_id", 9},
+                    {"compute_instance_id", 0},
+                    {"sm_count", 16},
+                    {"memory_slices", 1},
+                    {"memory_slices_total", 8}}}}}};
+  json board = {{"index", 1},
+                {"mig",
+                 {{"enabled", true},
+                  {"devices", json::array({{{"profile", "3g.40gb"}, {"uuid", "MIG-5678"}}})}}}};
+  json doc = {{"environment", json::object()}, {"devices", json::array({slice, board})}};
+  const std::string out = render_info_text(doc, TextStyle{false, 100});
+  EXPECT_NE(out.find("MIG slice    1g.10gb  GI 9 CI 0  16 SMs  1/8 memory slices  of GPU-1234"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("MIG devices  3g.40gb MIG-5678"), std::string::npos) << out;
+}
+
 TEST(RenderInfo, NoDevicesSaysNoneUsable) {
   json doc = {{"environment", json::object()}, {"devices", json::array()}};
   EXPECT_NE(render_info_text(doc, TextStyle{}).find("none usable"), std::string::npos);

@@ -220,7 +220,7 @@ void check_cuda_agrees(const Context& ctx, const Facts& facts, const NvmlInvento
   if (!expected) {
     f.note(
         fmt::format("CUDA enumerates {} (MIG instances or MIG UUIDs: not compared with NVML's "
-                    "{})",
+                    "{}; see mig-devices)",
                     plural(c, "device", "devices"), plural(inv.device_count, "GPU", "GPUs")));
     return;
   }

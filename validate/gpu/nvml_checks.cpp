@@ -201,9 +201,11 @@ CheckResult nvml(const Context& ctx, Facts& facts) {
   // The run's devices, as CUDA numbers them and tied to NVML by PCI bus id, whatever NVML's
   // state: without NVML they come from the CUDA driver alone.
   static const std::vector<CudaDeviceInfo> kNone;
-  const std::vector<CudaDeviceInfo>& cuda = facts.cuda ? facts.cuda->devices : kNone;
   const NvmlInventory* inv = facts.nvml ? &*facts.nvml : nullptr;
+  if (facts.cuda) mark_mig_devices(facts.cuda->devices, inv);  // "MIG-" UUIDs, parent GPUs
+  const std::vector<CudaDeviceInfo>& cuda = facts.cuda ? facts.cuda->devices : kNone;
   facts.bindings = bind_devices(cuda, inv);
+  facts.mig_bindings = bind_mig_devices(cuda, inv);
   facts.devices = device_entries(cuda, inv);
   return r;
 }
