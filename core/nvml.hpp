@@ -148,6 +148,11 @@ class NvmlSession {
   };
   ClockSample clock_sample(unsigned index) const;
 
+  // ---- cluster queries (NVLink, fabric): core/nvml_cluster.hpp resolves its own entry points
+  // ---- in this library, so the inventory above and those queries grow apart.
+  void* library_handle() const { return handle_; }
+  // ---- end of cluster queries
+
  private:
   NvmlSession(void* handle, std::unique_ptr<Api> api, std::string path, unsigned count);
   void* handle_;
