@@ -26,6 +26,12 @@ struct RateModel {
   double pin_gb_s = 4;              // cudaMallocHost page pinning
   double module_setup_s = 0.3;      // per GEMM/convolution problem: allocation, fill, algorithm
   double per_repetition_s = 0.002;  // Google Benchmark and clock-sample overhead
+  // NCCL collectives (8 x H100 SXM): bus bandwidth of the default pass (NVLink, NVLS: ~450
+  // GB/s at 1 GiB) and of the SHM pass (through host memory), the time of a small call, and the
+  // worker's start, NCCL's load and the communicators' init, once per pass.
+  double nccl_busbw_gb_s = 300, nccl_shm_busbw_gb_s = 8;
+  double nccl_latency_us = 40, nccl_shm_latency_us = 80;
+  double nccl_pass_setup_s = 8;
 };
 
 // Seconds `spec` takes on a device with `rates`: warm-up and timed work of every repetition,
