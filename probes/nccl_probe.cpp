@@ -116,6 +116,25 @@ class Progress {
   int fd_;
 };
 
+// ncclGroupStart .. ncclGroupEnd; an exception between them still ends the group, so the
+// thread never calls NCCL (ncclCommAbort included) with a group left open.
+class Group {
+ public:
+  Group() { GPUVAL_NCCL_CHECK(ncclGroupStart()); }
+  ~Group() {
+    if (open_) (void)ncclGroupEnd();
+  }
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+  void end() {
+    open_ = false;
+    GPUVAL_NCCL_CHECK(ncclGroupEnd());
+  }
+
+ private:
+  bool open_ = true;
+};
+
 // Spins briefly (a small collective completes in microseconds), then sleeps between polls.
 class Poller {
  public:
@@ -169,7 +188,11 @@ class Comms {
   // Finalize and destroy within the deadline; abort what is left past it.
   void close(Clock::time_point deadline, double timeout_s) {
     if (comms_.empty()) return;
-    for (ncclComm_t c : comms_) GPUVAL_NCCL_CHECK(ncclCommFinalize(c));
+    {
+      Group g;  // one thread finalizes every rank: together, or they would wait for each other
+      for (ncclComm_t c : comms_) GPUVAL_NCCL_CHECK(ncclCommFinalize(c));
+      g.end();
+    }
     wait(deadline, timeout_s, "ncclCommFinalize");
     for (ncclComm_t& c : comms_) {
       GPUVAL_NCCL_CHECK(ncclCommDestroy(c));
@@ -376,9 +399,9 @@ class Sweep {
 
     auto launch = [&](long times, const std::string& stage) {
       for (long t = 0; t < times; ++t) {
-        GPUVAL_NCCL_CHECK(ncclGroupStart());
+        Group g;
         for (std::size_t i = 0; i < local; ++i) enqueue(p, send[i].get(), recv[i].get(), i);
-        GPUVAL_NCCL_CHECK(ncclGroupEnd());
+        g.end();
         comms_.wait(deadline(), r_.timeout_s, stage);
       }
     };
@@ -603,13 +626,20 @@ void sweep(const Request& r, json& answer) {
     config.blocking = 0;
     config.commName = "gpuval";
     comms.handles().assign(r.devices.size(), nullptr);
-    GPUVAL_NCCL_CHECK(ncclGroupStart());
-    for (std::size_t i = 0; i < r.devices.size(); ++i) {
-      GPUVAL_CUDA_CHECK(cudaSetDevice(r.devices[i]));
-      GPUVAL_NCCL_CHECK(ncclCommInitRankConfig(&comms.handles()[i], r.nranks, id,
-                                               r.first_rank + static_cast<int>(i), &config));
+    {
+      Group g;
+      for (std::size_t i = 0; i < r.devices.size(); ++i) {
+        GPUVAL_CUDA_CHECK(cudaSetDevice(r.devices[i]));
+        GPUVAL_NCCL_CHECK(ncclCommInitRankConfig(&comms.handles()[i], r.nranks, id,
+                                                 r.first_rank + static_cast<int>(i), &config));
+      }
+      g.end();
     }
-    GPUVAL_NCCL_CHECK(ncclGroupEnd());
+    // A rank whose init failed at once has no handle: nothing to wait for or abort there.
+    std::erase(comms.handles(), nullptr);
+    if (comms.handles().size() != r.devices.size()) {
+      throw std::runtime_error("ncclCommInitRankConfig gave no communicator for every rank");
+    }
     comms.wait(deadline(), r.timeout_s, "communicator init");
   } catch (const NcclTimeout& t) {
     timed_out(t);
@@ -621,6 +651,13 @@ void sweep(const Request& r, json& answer) {
   } catch (const CudaError& e) {
     comms.abort();
     answer["error"] = error_json(e);
+    not_run(0, 0, std::string("not run: communicator init failed: ") + e.what());
+    answer["results"] = results;
+    answer["status"] = "FAIL";
+    return;
+  } catch (const std::exception& e) {
+    comms.abort();
+    answer["error"] = exception_json(e.what());
     not_run(0, 0, std::string("not run: communicator init failed: ") + e.what());
     answer["results"] = results;
     answer["status"] = "FAIL";
@@ -665,6 +702,19 @@ void sweep(const Request& r, json& answer) {
         answer["results"] = results;
         answer["status"] = "FAIL";
         return;
+      } catch (const std::exception& e) {
+        comms.abort();
+        answer["aborted"] = true;
+        results.push_back(
+            {{"collective", r.collectives[c]},
+             {"requested_bytes", r.sizes[z]},
+             {"bytes", problem_for(*kind_of(r.collectives[c]), r.sizes[z], r.nranks).bytes},
+             {"status", "FAIL"},
+             {"error", exception_json(e.what())}});
+        not_run(c, z + 1, std::string("not run: the communicators were aborted after ") + e.what());
+        answer["results"] = results;
+        answer["status"] = "FAIL";
+        return;
       }
     }
   }
@@ -673,6 +723,10 @@ void sweep(const Request& r, json& answer) {
     comms.close(deadline(), r.timeout_s);
   } catch (const NcclTimeout& t) {
     timed_out(t);
+  } catch (const CudaError& e) {
+    comms.abort();  // the results stand; the teardown's error is said
+    answer["aborted"] = true;
+    answer["teardown_error"] = error_json(e);
   }
   answer["status"] = failed ? "FAIL" : "PASS";
   return;
