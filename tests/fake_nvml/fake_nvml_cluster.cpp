@@ -13,6 +13,8 @@
 // No "nvlink" makes every link NOT_SUPPORTED (a PCIe board); a null link or one past the list is
 // NOT_SUPPORTED; links past NVML_NVLINK_MAX_LINKS are INVALID_ARGUMENT. No "fabric" makes both
 // fabric queries NOT_SUPPORTED. A key missing inside a link makes that query NOT_SUPPORTED.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,26 +33,43 @@ extern "C" int nvmlDeviceGetHandleByIndex_v2(unsigned index, abi::Device* device
 
 namespace {
 
-json read_config() {
+// The configuration, parsed again only when the file (path, size, modification time) changed:
+// every link query reads it, and an 8-GPU board has 18 links each.
+const json& read_config() {
+  static json cached = json::object();
+  static std::string key;
   const char* path = std::getenv("GPUVAL_FAKE_NVML_CONFIG");
-  if (path == nullptr) return json::object();
-  std::ifstream in(path);
-  json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  return j.is_object() ? j : json::object();
+  struct stat st {};
+  if (path == nullptr || ::stat(path, &st) != 0) {
+    cached = json::object();
+    key.clear();
+    return cached;
+  }
+  const std::string now = std::string(path) + "|" + std::to_string(st.st_size) + "|" +
+                          std::to_string(st.st_mtim.tv_sec) + "." +
+                          std::to_string(st.st_mtim.tv_nsec);
+  if (now != key) {
+    std::ifstream in(path);
+    json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    cached = j.is_object() ? std::move(j) : json::object();
+    key = now;
+  }
+  return cached;
 }
 
 // The device's configuration for handle `h` (through the fake's own handle table), or the
 // nvmlReturn_t why there is none.
-int device_of(abi::Device h, const char* call, json& config, json& dev) {
+int device_of(abi::Device h, const char* call, const json*& dev) {
   unsigned count = 0;
   if (int rc = nvmlDeviceGetCount_v2(&count); rc != abi::kSuccess) return rc;
-  config = read_config();
-  const json& devices = config.contains("devices") ? config["devices"] : json::array();
+  const json& config = read_config();
+  if (!config.contains("devices")) return abi::kErrorInvalidArgument;
+  const json& devices = config["devices"];
   for (unsigned i = 0; i < count && i < devices.size(); ++i) {
     abi::Device candidate = nullptr;
     if (nvmlDeviceGetHandleByIndex_v2(i, &candidate) == abi::kSuccess && candidate == h) {
-      dev = devices[i];
-      for (const json* scope : {&dev, &config}) {
+      dev = &devices[i];
+      for (const json* scope : {dev, &config}) {
         if (scope->contains("errors") && (*scope)["errors"].contains(call)) {
           return (*scope)["errors"][call].get<int>();
         }
@@ -62,24 +81,26 @@ int device_of(abi::Device h, const char* call, json& config, json& dev) {
 }
 
 // The configured link object, or the return code for a link the board does not have.
-int link_of(abi::Device h, const char* call, unsigned link, json& out) {
-  json config, dev;
-  if (int rc = device_of(h, call, config, dev); rc != abi::kSuccess) return rc;
+int link_of(abi::Device h, const char* call, unsigned link, const json*& out) {
+  const json* dev = nullptr;
+  if (int rc = device_of(h, call, dev); rc != abi::kSuccess) return rc;
   if (link >= abi::kNvLinkMaxLinks) return abi::kErrorInvalidArgument;
-  if (!dev.contains("nvlink") || !dev["nvlink"].contains("links")) return abi::kErrorNotSupported;
-  const json& links = dev["nvlink"]["links"];
+  if (!dev->contains("nvlink") || !(*dev)["nvlink"].contains("links")) {
+    return abi::kErrorNotSupported;
+  }
+  const json& links = (*dev)["nvlink"]["links"];
   if (link >= links.size() || links[link].is_null()) return abi::kErrorNotSupported;
-  out = links[link];
+  out = &links[link];
   return abi::kSuccess;
 }
 
 template <typename T>
 int link_value(abi::Device h, const char* call, unsigned link, const char* key, T* value) {
-  json l;
+  const json* l = nullptr;
   if (int rc = link_of(h, call, link, l); rc != abi::kSuccess) return rc;
   if (value == nullptr) return abi::kErrorInvalidArgument;
-  if (!l.contains(key)) return abi::kErrorNotSupported;
-  *value = l[key].get<T>();
+  if (!l->contains(key)) return abi::kErrorNotSupported;
+  *value = (*l)[key].get<T>();
   return abi::kSuccess;
 }
 
@@ -122,19 +143,19 @@ int nvmlDeviceGetNvLinkRemotePciInfo_v2(abi::Device h, unsigned link, abi::PciIn
 // Answers the NVLink fields (speed per link, common speed, link count); any other field gets
 // NOT_SUPPORTED in its own nvmlReturn, as the real library does.
 int nvmlDeviceGetFieldValues(abi::Device h, int count, abi::FieldValue* values) {
-  json config, dev;
-  if (int rc = device_of(h, __func__, config, dev); rc != abi::kSuccess) return rc;
+  const json* dev = nullptr;
+  if (int rc = device_of(h, __func__, dev); rc != abi::kSuccess) return rc;
   if (values == nullptr || count < 0) return abi::kErrorInvalidArgument;
-  const json nvlink = dev.value("nvlink", json::object());
+  const json nvlink = dev->value("nvlink", json::object());
   for (int i = 0; i < count; ++i) {
     abi::FieldValue& v = values[i];
     v.nvmlReturn = abi::kErrorNotSupported;
     const json* source = nullptr;
     if (v.fieldId == abi::kFieldNvLinkGetSpeed) {
-      json l;
-      if (link_of(h, __func__, v.scopeId, l) == abi::kSuccess && l.contains("speed_mbps")) {
+      const json* l = nullptr;
+      if (link_of(h, __func__, v.scopeId, l) == abi::kSuccess && l->contains("speed_mbps")) {
         v.valueType = abi::kValueUnsignedInt;
-        v.value.uiVal = l["speed_mbps"].get<unsigned>();
+        v.value.uiVal = (*l)["speed_mbps"].get<unsigned>();
         v.nvmlReturn = abi::kSuccess;
       }
       continue;
@@ -154,11 +175,11 @@ int nvmlDeviceGetFieldValues(abi::Device h, int count, abi::FieldValue* values) 
 }
 
 int nvmlDeviceGetGpuFabricInfo(abi::Device h, abi::GpuFabricInfoV1* info) {
-  json config, dev;
-  if (int rc = device_of(h, __func__, config, dev); rc != abi::kSuccess) return rc;
+  const json* dev = nullptr;
+  if (int rc = device_of(h, __func__, dev); rc != abi::kSuccess) return rc;
   if (info == nullptr) return abi::kErrorInvalidArgument;
-  if (!dev.contains("fabric")) return abi::kErrorNotSupported;
-  const json& f = dev["fabric"];
+  if (!dev->contains("fabric")) return abi::kErrorNotSupported;
+  const json& f = (*dev)["fabric"];
   fill_uuid(f, info->clusterUuid);
   info->status = f.value("status", 0);
   info->cliqueId = f.value("clique_id", 0u);
@@ -167,12 +188,12 @@ int nvmlDeviceGetGpuFabricInfo(abi::Device h, abi::GpuFabricInfoV1* info) {
 }
 
 int nvmlDeviceGetGpuFabricInfoV(abi::Device h, abi::GpuFabricInfoV2* info) {
-  json config, dev;
-  if (int rc = device_of(h, __func__, config, dev); rc != abi::kSuccess) return rc;
+  const json* dev = nullptr;
+  if (int rc = device_of(h, __func__, dev); rc != abi::kSuccess) return rc;
   if (info == nullptr) return abi::kErrorInvalidArgument;
   if (info->version != abi::kGpuFabricInfoV2Version) return abi::kErrorArgumentVersionMismatch;
-  if (!dev.contains("fabric")) return abi::kErrorNotSupported;
-  const json& f = dev["fabric"];
+  if (!dev->contains("fabric")) return abi::kErrorNotSupported;
+  const json& f = (*dev)["fabric"];
   fill_uuid(f, info->clusterUuid);
   info->status = f.value("status", 0);
   info->cliqueId = f.value("clique_id", 0u);
