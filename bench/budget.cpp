@@ -1,5 +1,7 @@
 #include "bench/budget.hpp"
 
+#include <algorithm>
+
 namespace gpuval::bench {
 namespace {
 
@@ -26,7 +28,25 @@ double tflops_for(const BenchSpec& s, const RateModel& r) {
 
 }  // namespace
 
+// Warm-up (at most 5), the checked call and the calibration call of every NCCL size.
+constexpr int kNcclFixedCalls = 7;
+
+double nccl_seconds(const BenchSpec& s, const RateModel& r) {
+  if (s.ranks < 2 || s.message_bytes == 0) return 0;  // SKIPs
+  const bool shm = s.nccl_pass == "no-p2p";
+  const double n = s.ranks;
+  const double factor = s.kind == BenchKind::NcclAllReduce ? 2 * (n - 1) / n : (n - 1) / n;
+  const double busbw = (shm ? r.nccl_shm_busbw_gb_s : r.nccl_busbw_gb_s) * kGB;
+  const double one = (shm ? r.nccl_shm_latency_us : r.nccl_latency_us) * 1e-6 +
+                     static_cast<double>(s.message_bytes) * factor / busbw;
+  // A repetition runs calibrated iterations for its budget, at least one call.
+  const double repetitions =
+      s.repetitions * (std::max(s.repetition_budget_s, one) + r.per_repetition_s);
+  return (s.nccl_pass_setup ? r.nccl_pass_setup_s : 0.0) + kNcclFixedCalls * one + repetitions;
+}
+
 double estimated_seconds(const BenchSpec& s, const RateModel& r) {
+  if (is_nccl_kind(s.kind)) return nccl_seconds(s, r);
   const double calls = static_cast<double>(s.repetitions) * (s.iterations + kWarmup);
   const double bytes = static_cast<double>(s.elements);
   double per_call = 0;
@@ -78,6 +98,10 @@ double estimated_seconds(const BenchSpec& s, const RateModel& r) {
                                              : r.cold_cudnn_s;
       return static_cast<double>(s.repetitions) * per;
     }
+    case BenchKind::NcclAllReduce:
+    case BenchKind::NcclAllGather:
+    case BenchKind::NcclReduceScatter:
+      return nccl_seconds(s, r);
     case BenchKind::LaunchLatency:
     case BenchKind::RoundTripLatency: {
       // The batch is calibrated to the budget; calibration and warm-up add a few batches.

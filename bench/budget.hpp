@@ -31,6 +31,12 @@ struct RateModel {
   // handle (one H100 with persistence on, as the budget assumes; slow side).
   double cold_cuinit_s = 0.25, cold_context_s = 0.2, cold_kernel_s = 0.05, cold_cublas_s = 0.35,
          cold_cudnn_s = 0.4;
+  // NCCL collectives (8 x H100 SXM): bus bandwidth of the default pass (NVLink, NVLS: ~450
+  // GB/s at 1 GiB) and of the SHM pass (through host memory), the time of a small call, and the
+  // worker's start, NCCL's load and the communicators' init, once per pass.
+  double nccl_busbw_gb_s = 300, nccl_shm_busbw_gb_s = 8;
+  double nccl_latency_us = 40, nccl_shm_latency_us = 80;
+  double nccl_pass_setup_s = 8;
 };
 
 // Seconds `spec` takes on a device with `rates`: warm-up and timed work of every repetition,

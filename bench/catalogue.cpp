@@ -37,6 +37,23 @@ constexpr GemmShapeRow kGemmShapes[] = {{"square", 8192, 8192, 8192},
 
 constexpr ConvDims kConvDims{64, 256, 56, 56, 256, 3, 3, 1, 1};
 
+// The collectives and the passes they run in (bench/nccl_bench.cpp sets each pass's NCCL
+// environment): NCCL's own choice, then with peer-to-peer off so the SHM transport carries it.
+struct NcclRow {
+  const char* id;
+  BenchKind kind;
+  const char* counting;
+};
+constexpr NcclRow kNcclRows[] = {
+    {"nccl-all-reduce", BenchKind::NcclAllReduce,
+     "busbw = algbw x 2(n-1)/n, algbw = bytes / time per call (nccl-tests); GB/s = 1e9 B/s"},
+    {"nccl-all-gather", BenchKind::NcclAllGather,
+     "busbw = algbw x (n-1)/n, algbw = gathered bytes / time per call (nccl-tests)"},
+    {"nccl-reduce-scatter", BenchKind::NcclReduceScatter,
+     "busbw = algbw x (n-1)/n, algbw = input bytes / time per call (nccl-tests)"},
+};
+constexpr const char* kNcclPasses[] = {"default", "no-p2p"};
+
 BenchSpec bandwidth(std::string id, BenchKind kind, int device, double bytes, std::string counting,
                     PeakKind peak, const ProfileSizes& p) {
   BenchSpec s;
@@ -57,6 +74,22 @@ BenchSpec bandwidth(std::string id, BenchKind kind, int device, double bytes, st
 
 // The time each profile spends per benchmark is in bench/README.md ("Time budget") and checked
 // by tests/unit/bench_budget_test.cpp against an H100 rate model (bench/budget.hpp).
+NcclProfile nccl_profile(const std::string& profile) {
+  if (profile == "full") {
+    NcclProfile p{{}, 5, 10, 0.05, 1000, 60};
+    for (std::uint64_t bytes = 8; bytes <= (std::uint64_t{1} << 30); bytes *= 8) {
+      p.sizes.push_back(bytes);
+    }
+    return p;
+  }
+  return {{8, std::uint64_t{1} << 20, std::uint64_t{256} << 20}, 2, 3, 0.01, 1000, 30};
+}
+
+bool is_nccl_kind(BenchKind kind) {
+  return kind == BenchKind::NcclAllReduce || kind == BenchKind::NcclAllGather ||
+         kind == BenchKind::NcclReduceScatter;
+}
+
 ProfileSizes profile_sizes(const std::string& profile) {
   if (profile == "full") return {128 * kMiB, 1024 * kMiB, 10, 50, 10, 20, 20, 0.1};
   return {32 * kMiB, 256 * kMiB, 5, 20, 4, 5, 10, 0.02};
@@ -231,6 +264,44 @@ std::vector<BenchSpec> catalogue(const std::string& profile, int device, int dev
       s.iterations = 1;
       s.repetitions = cold_start_samples(profile);
       out.push_back(std::move(s));
+    }
+  }
+
+  // The collectives span every GPU: listed once, with device 0's benchmarks.
+  if (device != 0) return out;
+  const NcclProfile np = nccl_profile(profile);
+  for (const char* pass : kNcclPasses) {
+    bool first = true;
+    for (const NcclRow& row : kNcclRows) {
+      auto spec = [&](std::uint64_t bytes) {
+        BenchSpec s;
+        s.id = row.id;
+        s.kind = row.kind;
+        s.device = 0;
+        s.group = "nccl";
+        s.ranks = device_count;
+        s.nccl_pass = pass;
+        s.message_bytes = bytes;
+        s.params = {{"pass", pass}, {"ranks", device_count}};
+        if (bytes > 0) {
+          s.params["bytes"] = bytes;
+          s.params["dtype"] = "float32";
+        }
+        s.unit = "GB/s";
+        s.work_per_iteration = static_cast<double>(bytes);
+        s.counting = row.counting;
+        s.iterations = 0;  // calibrated inside the module to repetition_budget_s
+        s.repetitions = np.repetitions;
+        s.repetition_budget_s = np.repetition_budget_s;
+        s.nccl_pass_setup = first;
+        first = false;
+        return s;
+      };
+      if (device_count < 2) {
+        out.push_back(spec(0));
+        continue;
+      }
+      for (std::uint64_t bytes : np.sizes) out.push_back(spec(bytes));
     }
   }
   return out;

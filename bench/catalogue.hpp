@@ -3,6 +3,7 @@
 // list backs the real runs and the SKIP entries written when no GPU is usable.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,10 @@ enum class BenchKind {
   LaunchLatency,
   RoundTripLatency,
   ColdStart,  // time to first kernel, in fresh child processes (bench/cold_start.hpp)
+  // Collectives over every visible GPU through the NCCL probe module (bench/nccl_bench.hpp).
+  NcclAllReduce,
+  NcclAllGather,
+  NcclReduceScatter,
 };
 
 // Element precision of a module benchmark (GEMM, and FP16/BF16 for the convolution).
@@ -73,7 +78,30 @@ struct BenchSpec {
   // A figure below this fraction of its peak turns a PASS into a WARN (0: no floor). Only where
   // the peak is what a healthy device reaches most of: the pinned host-link copies.
   double min_fraction_of_peak = 0;
+  // Benchmarks of several devices: the group ("nccl"; the run document's "group") and the
+  // collectives' parameters: ranks (GPUs in the communicator, CUDA ordinals 0 .. ranks - 1), the
+  // pass ("default", "no-p2p": bench/nccl_bench.hpp) and the message size in bytes.
+  std::string group;
+  int ranks = 0;
+  std::string nccl_pass;
+  std::uint64_t message_bytes = 0;
+  bool nccl_pass_setup = false;  // the first spec of its pass: carries the communicator setup
 };
+
+// NCCL collectives per profile: message sizes (nccl-tests' sense, bytes), warm-up calls,
+// repetitions, the time one repetition aims at (iterations calibrated to it) and the bound of
+// every wait inside the module.
+struct NcclProfile {
+  std::vector<std::uint64_t> sizes;
+  int warmup = 0;
+  int repetitions = 0;
+  double repetition_budget_s = 0;
+  long max_iterations = 0;
+  double timeout_s = 0;
+};
+NcclProfile nccl_profile(const std::string& profile);
+// Whether `kind` is one of the NCCL collectives.
+bool is_nccl_kind(BenchKind kind);
 
 struct ProfileSizes {
   std::size_t stream_elements;  // doubles per STREAM array
@@ -91,8 +119,10 @@ ProfileSizes profile_sizes(const std::string& profile);
 
 // Every benchmark for one device of `device_count` visible ones, sized for the profile. P2P read
 // and write come once per other device; with fewer than two devices once each with peer -1
-// (they SKIP: "needs two or more GPUs"). The cold-start benchmarks (cuInit is per process) come
-// once, with device 0.
+// (they SKIP: "needs two or more GPUs"). Device 0's list ends with the cold-start benchmarks
+// (cuInit is per process: once, with device 0) and the NCCL collectives over all `device_count`
+// GPUs (group "nccl"): per pass, collective and size; with fewer than two GPUs once per pass and
+// collective, without a size (they SKIP).
 std::vector<BenchSpec> catalogue(const std::string& profile, int device, int device_count = 1);
 
 std::string to_string(PeakKind peak);

@@ -29,12 +29,14 @@ std::optional<double> number_at(const json& obj, const char* key) {
 }
 
 json base_entry(const BenchSpec& spec) {
-  return {{"id", spec.id},
-          {"device", spec.device},
-          {"params", spec.params},
-          {"unit", spec.unit},
-          {"higher_is_better", spec.higher_is_better},
-          {"counting", spec.counting}};
+  json e = {{"id", spec.id},
+            {"device", spec.device},
+            {"params", spec.params},
+            {"unit", spec.unit},
+            {"higher_is_better", spec.higher_is_better},
+            {"counting", spec.counting}};
+  if (!spec.group.empty()) e["group"] = spec.group;
+  return e;
 }
 
 }  // namespace

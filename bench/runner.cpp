@@ -1,6 +1,7 @@
 #include "bench/runner.hpp"
 
 #include <benchmark/benchmark.h>
+#include <cuda_runtime_api.h>
 #include <fmt/format.h>
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include "bench/cold_start.hpp"
 #include "bench/entry.hpp"
 #include "bench/gpu_benchmarks.hpp"
+#include "bench/nccl_bench.hpp"
 #include "bench/reporter.hpp"
 #include "core/device_inventory.hpp"
 #include "core/environment.hpp"
@@ -110,36 +112,60 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
   const bool user_repetitions = has_flag(opt.benchmark_args, "--benchmark_repetitions");
 
   NvmlSession::Opened nvml = NvmlSession::open();
-  GpuBenchmarks gpu(
-      nvml.session.get(), facts,
-      opt.probe_dirs.empty() ? probe_search_dirs(Env::from_process()) : opt.probe_dirs);
+  const std::vector<std::string> probe_dirs =
+      opt.probe_dirs.empty() ? probe_search_dirs(Env::from_process()) : opt.probe_dirs;
 
   struct Planned {
     BenchSpec spec;
     std::string name;
     std::shared_ptr<Outcome> outcome;
     bool registered = false;
+    bool nccl = false;  // run by run_nccl after the single-device benchmarks
   };
   std::vector<Planned> plan;
   json out = json::array();
-  benchmark::ClearRegisteredBenchmarks();
   std::vector<BenchSpec> cold;  // run after Google Benchmark, in fresh processes
-  for (BenchSpec& s : planned_specs(opt, facts)) {
-    Planned p{std::move(s), {}, std::make_shared<Outcome>(), false};
-    p.name = gb_name(p.spec);
-    if (p.spec.kind == BenchKind::ColdStart) {
-      cold.push_back(p.spec);
-    } else if (std::optional<Outcome> why = gpu.add(p.spec, p.name, p.outcome, !user_repetitions)) {
-      *p.outcome = *why;
-    } else {
-      p.registered = true;
-    }
-    plan.push_back(std::move(p));
-  }
   CollectingReporter reporter(progress);
-  reporter.start();
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::ClearRegisteredBenchmarks();
+  {
+    // The single-device benchmarks; their buffers are released before the collectives run.
+    GpuBenchmarks gpu(nvml.session.get(), facts, probe_dirs);
+    benchmark::ClearRegisteredBenchmarks();
+    for (BenchSpec& s : planned_specs(opt, facts)) {
+      Planned p{std::move(s), {}, std::make_shared<Outcome>(), false, false};
+      p.name = gb_name(p.spec);
+      if (is_nccl_kind(p.spec.kind)) {
+        p.nccl = true;
+      } else if (p.spec.kind == BenchKind::ColdStart) {
+        cold.push_back(p.spec);
+      } else if (std::optional<Outcome> why =
+                     gpu.add(p.spec, p.name, p.outcome, !user_repetitions)) {
+        *p.outcome = *why;
+      } else {
+        p.registered = true;
+      }
+      plan.push_back(std::move(p));
+    }
+    reporter.start();
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::ClearRegisteredBenchmarks();
+  }
+
+  // The collectives over every GPU, one worker process per pass (bench/nccl_bench.hpp).
+  std::vector<BenchSpec> nccl_specs;
+  for (const Planned& p : plan) {
+    if (p.nccl) nccl_specs.push_back(p.spec);
+  }
+  NcclRunOptions nccl_options;
+  nccl_options.probe_dirs = probe_dirs;
+  nccl_options.profile = opt.profile;
+  if (cudaRuntimeGetVersion(&nccl_options.cuda_runtime_version) != cudaSuccess) {
+    nccl_options.cuda_runtime_version = CUDART_VERSION;
+  }
+  nccl_options.progress = progress;
+  nccl_options.cancelled = [] { return interrupted(); };
+  const std::vector<json> nccl_entries =
+      nccl_specs.empty() ? std::vector<json>{} : run_nccl(nccl_specs, nccl_options);
+  std::size_t next_nccl = 0;
 
   // Time to first kernel: fresh child processes, one chain of steps each.
   json cold_entries = json::array();
@@ -167,6 +193,10 @@ json run_benchmarks(const BenchOptions& opt, const Facts& facts,
     const json device = entry != nullptr ? *entry : json::object();
     if (p.spec.kind == BenchKind::ColdStart) {
       if (next_cold < cold_entries.size()) out.push_back(cold_entries[next_cold++]);
+      continue;
+    }
+    if (p.nccl) {
+      if (next_nccl < nccl_entries.size()) out.push_back(nccl_entries[next_nccl++]);
       continue;
     }
     if (!p.registered) {

@@ -9,7 +9,9 @@
 set -eu
 prefix=$1
 mkdir -p "$prefix/lib"
-for bin in "$prefix"/bin/*; do
+# The probe worker (lib/gpuval-probe-worker, where the modules are) links like the binaries.
+for bin in "$prefix"/bin/* "$prefix"/lib/gpuval-probe-worker; do
+  [ -e "$bin" ] || continue
   if ldd "$bin" | grep 'not found'; then
     echo "bundle-libs: $bin needs a library that is not installed" >&2
     exit 1

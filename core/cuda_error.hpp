@@ -1,5 +1,5 @@
-// The one error path for the CUDA runtime and driver, cuBLAS and cuDNN: a typed exception that
-// keeps the library, the numeric code, the error's NAME (cudaErrorMemoryAllocation,
+// The one error path for the CUDA runtime and driver, cuBLAS, cuDNN and NCCL: a typed exception
+// that keeps the library, the numeric code, the error's NAME (cudaErrorMemoryAllocation,
 // CUBLAS_STATUS_NOT_SUPPORTED, ...), its description, the call text and where it was made.
 //
 // This header needs no CUDA header itself (core stays CUDA-free and unit-testable); the CHECK
@@ -14,7 +14,7 @@
 
 namespace gpuval {
 
-enum class CudaLibrary { Runtime, Driver, Cublas, Cudnn };
+enum class CudaLibrary { Runtime, Driver, Cublas, Cudnn, Nccl };
 
 constexpr std::string_view to_string(CudaLibrary library) {
   switch (library) {
@@ -26,6 +26,8 @@ constexpr std::string_view to_string(CudaLibrary library) {
       return "cuBLAS";
     case CudaLibrary::Cudnn:
       return "cuDNN";
+    case CudaLibrary::Nccl:
+      return "NCCL";
   }
   return "CUDA";
 }

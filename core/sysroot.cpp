@@ -99,21 +99,13 @@ int errno_from_name(std::string name) {
 }
 }  // namespace
 
-int Sysroot::open_rw_errno(std::string_view abs_path) const {
-  if (!is_real_root()) {
-    if (auto forced = read_file(std::string(abs_path) + ".errno")) return errno_from_name(*forced);
-  }
-  int fd = ::open(resolve(abs_path).c_str(), O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return errno;
-  ::close(fd);
-  return 0;
-}
+int Sysroot::open_rw_errno(std::string_view abs_path) const { return open_errno(abs_path, O_RDWR); }
 
-int Sysroot::open_ro_errno(std::string_view abs_path) const {
+int Sysroot::open_errno(std::string_view abs_path, int flags) const {
   if (!is_real_root()) {
     if (auto forced = read_file(std::string(abs_path) + ".errno")) return errno_from_name(*forced);
   }
-  int fd = ::open(resolve(abs_path).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  int fd = ::open(resolve(abs_path).c_str(), flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return errno;
   ::close(fd);
   return 0;

@@ -45,9 +45,9 @@ class Sysroot {
   // Fixture trees can force an errno per path with a sidecar file "<path>.errno" holding the
   // name (e.g. "EPERM"), since a fixture cannot reproduce cgroup or SELinux denials.
   int open_rw_errno(std::string_view abs_path) const;
-  // open(O_RDONLY) then close, the same way (and the same sidecar): how the driver opens MIG
-  // capability nodes.
-  int open_ro_errno(std::string_view abs_path) const;
+  // The same with other open(2) flags (O_RDONLY for nodes the driver opens read-only); the
+  // sidecar forces the errno whatever the flags.
+  int open_errno(std::string_view abs_path, int flags) const;
 
  private:
   std::filesystem::path root_;

@@ -309,6 +309,7 @@ extern "C" const gpuval_probe_module* gpuval_probe_module_v1(void) {
                                           &gpuval::probes::cublas_bench_start,
                                           &gpuval::probes::cublas_bench_finish,
                                           &gpuval::probes::cublas_bench_close,
-                                          &gpuval::probes::cublas_cold_start};
+                                          &gpuval::probes::cublas_cold_start,
+                                          nullptr};
   return &module;
 }

@@ -202,6 +202,7 @@ extern "C" const gpuval_probe_module* gpuval_probe_module_v1(void) {
                                           &gpuval::probes::cudnn_bench_start,
                                           &gpuval::probes::cudnn_bench_finish,
                                           &gpuval::probes::cudnn_bench_close,
-                                          &gpuval::probes::cudnn_cold_start};
+                                          &gpuval::probes::cudnn_cold_start,
+                                          nullptr};
   return &module;
 }

@@ -1,7 +1,7 @@
 /* The narrow, versioned C ABI between gpuval and its run-time loaded probe modules
- * (libgpuval_probe_cublas.so, libgpuval_probe_cudnn.so). A module links the library it probes
- * (cuBLAS, cuDNN); gpuval dlopens the module, so an image without that library, or with a broken
- * one, fails to load one module and still runs every other check.
+ * (libgpuval_probe_cublas.so, libgpuval_probe_cudnn.so, libgpuval_probe_nccl.so). A module links
+ * the library it probes (cuBLAS, cuDNN, NCCL); gpuval dlopens the module, so an image without
+ * that library, or with a broken one, fails to load one module and still runs every other check.
  *
  * Contract:
  *  - The module exports one symbol, GPUVAL_PROBE_ENTRY_SYMBOL, returning a pointer to a static
@@ -61,6 +61,43 @@
  *    "first_call_ms": 12.5 (cuBLAS only), "verified": true, "library": {...},
  *    "error": <error object> (FAIL)}
  * The module's own runtime initialisation (cudaSetDevice) comes before the timers.
+ * Collectives (collectives(), the NCCL module libgpuval_probe_nccl.so). JSON in, JSON out, so the
+ * request can grow (new keys, new bootstrap kinds) without another ABI change; the module
+ * answers "schema" with the version it speaks and rejects a request of another major.
+ *  Request {"schema": "gpuval.collectives/1", "op": "sweep",
+ *           "devices": [0, 1, ...]   CUDA ordinals this process drives, one rank each
+ *           "bootstrap": {"kind": "local"},
+ *           "collectives": ["all-reduce", "all-gather", "reduce-scatter"],
+ *           "sizes": [8, 1048576, ...]  bytes, as nccl-tests counts a size: all-reduce the
+ *                      buffer, all-gather the gathered output, reduce-scatter the input; float32
+ *                      elements, rounded down to a multiple of 4 B x ranks (>= one per rank)
+ *           "warmup": 5, "repetitions": 3, "min_iterations": 1, "max_iterations": 1000,
+ *           "repetition_budget_s": 0.02   iterations per repetition calibrated to this
+ *           "timeout_ms": 30000   bound of every wait (communicator init, a group launch, a
+ *                      batch); past it the module aborts its communicators (ncclCommAbort) and
+ *                      answers what it has
+ *           "progress_fd": 3     optional: one line written there per finished step, the
+ *                      heartbeat a supervising process watches (-1: none)
+ *           "flags": GPUVAL_PROBE_FLAG_*, "seed": 42}
+ *  Answer  {"probe": "nccl", "schema": "gpuval.collectives/1", "status": "PASS|FAIL|SKIP",
+ *           "reason": "why SKIP", "error": <error object>,
+ *           "library": {"name": "NCCL", "version": "2.28.9", "version_code": 22809, ...},
+ *           "ranks": 8, "devices": [{"rank": 0, "device": 0, "name": "...", "pci_bus_id": ..}],
+ *           "init_s": 1.2, "aborted": false, "timeout": {"stage": "...", "after_s": 30},
+ *           "results": [{"collective": "all-reduce", "bytes": 8, "count": 2,
+ *                        "status": "PASS|FAIL|SKIP", "iterations": 20, "warmup": 5,
+ *                        "times_s": [seconds per iteration, one per repetition],
+ *                        "verified": true, "check": {"elements": .., "bad_elements": 0,
+ *                        "first_bad": {"rank": 1, "index": 7, "got": .., "expected": ..}},
+ *                        "error": <error object>, "reason": ".."}]}
+ *  The module times with the host clock around `iterations` back-to-back collectives (one
+ *  ncclGroupStart/End over all local ranks each), waiting for every rank's stream, as
+ *  nccl-tests does; bandwidths are computed by the caller.
+ *  Extension point, multi-node: bootstrap {"kind": "unique-id", "nranks": N, "first_rank": R,
+ *  "unique_id": "<256 hex digits>"} makes this process ranks R .. R + devices - 1 of an N-rank
+ *  communicator (ncclCommInitRankConfig with that id); {"op": "unique-id"} answers
+ *  {"unique_id": "<hex>"} (ncclGetUniqueId) for the launcher (Slurm, Kubernetes) to hand to
+ *  every process. "local" is the same with a fresh id, N = devices and R = 0.
  */
 #ifndef GPUVAL_PROBES_PROBE_ABI_H
 #define GPUVAL_PROBES_PROBE_ABI_H
@@ -113,7 +150,7 @@ typedef struct gpuval_probe_bench gpuval_probe_bench;
 typedef struct gpuval_probe_module {
   uint32_t abi_version; /* GPUVAL_PROBE_ABI_VERSION the module was built with */
   uint32_t struct_size; /* sizeof(gpuval_probe_module) as the module knows it */
-  const char* name;     /* "cublas", "cudnn" */
+  const char* name;     /* "cublas", "cudnn", "nccl" */
   /* Runs the probe; returns NUL-terminated JSON (see above), or NULL only if even that could not
    * be allocated. */
   char* (*run)(const gpuval_probe_request* request);
@@ -129,6 +166,10 @@ typedef struct gpuval_probe_module {
   /* ---- added in ABI 1 after the benchmark functions: valid only when
    * ---- gpuval_probe_module_has_cold_start() (see "Cold start" above) */
   char* (*cold_start)(const gpuval_probe_request* request);
+  /* ---- added in ABI 1 after cold_start: valid only when gpuval_probe_module_has_collectives()
+   * ---- (see "Collectives" above; the text is released with free_result). NULL in modules
+   * ---- without collectives (cuBLAS, cuDNN). */
+  char* (*collectives)(const char* request_json);
 } gpuval_probe_module;
 
 /* The size of the first ABI 1 layout (up to free_result): the least gpuval accepts. */
@@ -152,6 +193,16 @@ static inline int gpuval_probe_module_has_bench(const gpuval_probe_module* m) {
 static inline int gpuval_probe_module_has_cold_start(const gpuval_probe_module* m) {
   return m != NULL && m->struct_size >= GPUVAL_PROBE_MODULE_COLD_START_SIZE &&
          m->cold_start != NULL;
+}
+
+/* The size of a module struct that has collectives(). */
+#define GPUVAL_PROBE_MODULE_COLLECTIVES_SIZE \
+  (offsetof(gpuval_probe_module, collectives) + sizeof(char* (*)(const char*)))
+
+/* Non-zero when `m` has collectives() (struct_size read first, as above). */
+static inline int gpuval_probe_module_has_collectives(const gpuval_probe_module* m) {
+  return m != NULL && m->struct_size >= GPUVAL_PROBE_MODULE_COLLECTIVES_SIZE &&
+         m->collectives != NULL;
 }
 
 typedef const gpuval_probe_module* (*gpuval_probe_entry_fn)(void);

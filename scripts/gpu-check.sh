@@ -151,7 +151,7 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 # GPU machine brings (system_or_cuda_lib); prints the offenders, returns 1 when there are any.
 check_bundle_libraries() { # bundle
   local dir=$1 f line name path bad=0
-  for f in "$dir"/bin/* "$dir"/lib/libgpuval_probe_*.so; do
+  for f in "$dir"/bin/* "$dir"/lib/libgpuval_probe_*.so "$dir"/lib/gpuval-probe-worker; do
     [[ -e $f ]] || continue
     while read -r line; do
       name=$(awk '{print $1}' <<<"$line")
@@ -181,9 +181,14 @@ stage_bundle() { # build-dir dest
   mkdir -p "$dest/bin" "$dest/lib"
   cp "$gpuval" "$tests" "$dest/bin/"
   cp "$build"/lib/libgpuval_probe_*.so "$dest/lib/"
+  # The process the NCCL collectives run in, found beside the modules.
+  if [[ -x $build/lib/gpuval-probe-worker ]]; then cp "$build/lib/gpuval-probe-worker" "$dest/lib/"; fi
   # Debug information is no use there and most of the size of a debug build.
-  for f in "$dest"/bin/* "$dest"/lib/*.so; do strip --strip-debug "$f"; done
-  for f in "$dest"/bin/* "$dest"/lib/libgpuval_probe_*.so; do
+  for f in "$dest"/bin/* "$dest"/lib/*.so "$dest"/lib/gpuval-probe-worker; do
+    if [[ -e $f ]]; then strip --strip-debug "$f"; fi
+  done
+  for f in "$dest"/bin/* "$dest"/lib/libgpuval_probe_*.so "$dest"/lib/gpuval-probe-worker; do
+    [[ -e $f ]] || continue
     while read -r name lib; do
       system_or_cuda_lib "$name" && continue
       if [[ ! -e $dest/lib/$name ]]; then
@@ -214,6 +219,8 @@ verify_bundle() { # dest: layout, libraries, start, size
   done
   [[ -e $dest/lib/libgpuval_probe_cudnn.so ]] ||
     log "no cuDNN probe module in the bundle (cuDNN not found at build time): cudnn will SKIP there"
+  [[ -e $dest/lib/libgpuval_probe_nccl.so && -x $dest/lib/gpuval-probe-worker ]] ||
+    log "no NCCL probe module or worker in the bundle: the nccl benchmarks will SKIP there"
   if ! problems=$(check_bundle_libraries "$dest"); then
     printf '%s\n' "$problems" >&2
     die 1 "bundle $dest is not self-contained (above)"

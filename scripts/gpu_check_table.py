@@ -10,8 +10,11 @@ scripts/gpu-check.sh prints this last on a GPU machine; it needs only Python 3's
 Per run document: its profile, device, verdict and wall times (run.duration_s; run.phases and the
 checks' wall_s where the document has them), then one row per benchmark entry: id, params,
 status, median and unit, CV, fraction of peak, the target and whether the figure meets it
-("met", "low": under the fraction target, "noisy": over the CV target, "n/a": not measured,
-"-": no target). Targets are not pass/fail: the exit code is 0 whatever they say, 1 only when
+("met", "low": under the fraction or median target, "noisy": over the CV target, "n/a": not
+measured, "-": no target). A target may name an absolute median (min_median, in its unit: the
+NCCL bus bandwidth), the params an entry must have ("params": {"pass": "default"}) and which of
+them is judged ("at": "best-shape" the best fraction among its shapes, "largest-size" only the
+entry with the largest params.bytes). Targets are not pass/fail: the exit code is 0 whatever they say, 1 only when
 --check-readme finds the README out of date, 2 on unreadable or invalid input.
 """
 
@@ -61,10 +64,20 @@ def load_targets(path):
             v = t.get(key)
             if v is not None and not (isinstance(v, (int, float)) and 0 < v <= 1):
                 raise InputError(f"{where}: {key} must be a number in (0, 1], not {v!r}")
-        if "min_fraction_of_peak" not in t and "max_cv" not in t:
-            raise InputError(f"{where}: {t['id']} has neither min_fraction_of_peak nor max_cv")
-        if t.get("at") not in (None, "best-shape"):
-            raise InputError(f"{where}: at must be \"best-shape\" or absent, not {t['at']!r}")
+        if "min_median" in t:
+            v = t["min_median"]
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0):
+                raise InputError(f"{where}: min_median must be a positive number, not {v!r}")
+            if not isinstance(t.get("unit"), str) or not t["unit"]:
+                raise InputError(f"{where}: min_median needs its unit")
+        if not isinstance(t.get("params", {}), dict):
+            raise InputError(f"{where}: params must be an object")
+        if not any(k in t for k in ("min_fraction_of_peak", "max_cv", "min_median")):
+            raise InputError(f"{where}: {t['id']} has none of min_fraction_of_peak, min_median, "
+                             f"max_cv")
+        if t.get("at") not in (None, "best-shape", "largest-size"):
+            raise InputError(f"{where}: at must be \"best-shape\", \"largest-size\" or absent, "
+                             f"not {t['at']!r}")
         targets[t["id"]] = t
     if not targets:
         raise InputError(f"{path}: no targets")
@@ -83,6 +96,8 @@ def target_text(t, compact=False):
     if "min_fraction_of_peak" in t:
         best = "best " if t.get("at") == "best-shape" else ""
         parts.append(f"{best}>={percent(t['min_fraction_of_peak'])}")
+    if "min_median" in t:
+        parts.append(f">={t['min_median']:g} {t['unit']}")
     if "max_cv" in t:
         parts.append(f"cv<={percent(t['max_cv'])}")
     text = " ".join(parts)
@@ -91,8 +106,8 @@ def target_text(t, compact=False):
 
 def targets_markdown(doc, targets):
     lines = [
-        "| id | fraction of peak (median) | CV | basis |",
-        "|---|---|---|---|",
+        "| id | fraction of peak (median) | median | CV | basis |",
+        "|---|---|---|---|---|",
     ]
     for t in targets.values():
         frac = "—"
@@ -100,8 +115,15 @@ def targets_markdown(doc, targets):
             frac = ">= " + percent(t["min_fraction_of_peak"])
             if t.get("at") == "best-shape":
                 frac += " at the best shape"
+        median = "—"
+        if "min_median" in t:
+            median = f">= {t['min_median']:g} {t['unit']}"
+            if t.get("at") == "largest-size":
+                median += " at the largest size"
+            if t.get("params"):
+                median += " (" + ", ".join(f"{k} {v}" for k, v in t["params"].items()) + ")"
         cv = "<= " + percent(t["max_cv"]) if "max_cv" in t else "—"
-        lines.append(f"| {t['id']} | {frac} | {cv} | {t.get('basis', '')} |")
+        lines.append(f"| {t['id']} | {frac} | {median} | {cv} | {t.get('basis', '')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -152,15 +174,32 @@ def number(x):
         else None
 
 
+def matches(t, b):
+    """Whether entry b has the params target t is for."""
+    params = b.get("params") if isinstance(b.get("params"), dict) else {}
+    return all(params.get(k) == v for k, v in (t.get("params") or {}).items())
+
+
+def entry_bytes(b):
+    params = b.get("params") if isinstance(b.get("params"), dict) else {}
+    return number(params.get("bytes"))
+
+
 def evaluate(doc, targets):
     """One row per benchmark entry, with the target verdict."""
     benchmarks = doc.get("benchmarks") or []
     best = {}  # (id, device) -> best fraction among measured entries
+    largest = {}  # (id, device) -> largest params.bytes among measured entries a target is for
     for b in benchmarks:
         f = number(b.get("fraction_of_peak"))
+        key = (b.get("id"), b.get("device"))
         if f is not None and number(b.get("median")) is not None:
-            key = (b.get("id"), b.get("device"))
             best[key] = max(best.get(key, f), f)
+        t = targets.get(b.get("id"))
+        size = entry_bytes(b)
+        if t is not None and matches(t, b) and size is not None and \
+                number(b.get("median")) is not None and b.get("status") != "SKIP":
+            largest[key] = max(largest.get(key, size), size)
     rows = []
     for b in benchmarks:
         t = targets.get(b.get("id"))
@@ -171,8 +210,13 @@ def evaluate(doc, targets):
         if t is not None:
             if median is None or b.get("status") == "SKIP":
                 verdict = "n/a"
+            elif not matches(t, b) or (t.get("at") == "largest-size" and entry_bytes(b) !=
+                                       largest.get((b.get("id"), b.get("device")))):
+                verdict = "-"  # the target is for other params or the largest size only
             else:
                 misses = []
+                if "min_median" in t and median < t["min_median"]:
+                    misses.append("low")
                 if "min_fraction_of_peak" in t:
                     judged = best.get((b.get("id"), b.get("device"))) \
                         if t.get("at") == "best-shape" else fraction
@@ -182,7 +226,7 @@ def evaluate(doc, targets):
                         misses.append("low")
                 if "max_cv" in t and (cv is None or cv > t["max_cv"]):
                     misses.append("noisy")
-                verdict = "+".join(misses) if misses else "met"
+                verdict = "+".join(dict.fromkeys(misses)) if misses else "met"
         rows.append({
             "id": str(b.get("id", "?")),
             "params": format_params(b.get("params")),
@@ -193,6 +237,7 @@ def evaluate(doc, targets):
             "fraction": fraction,
             "target_min_fraction": t.get("min_fraction_of_peak") if t else None,
             "target_max_cv": t.get("max_cv") if t else None,
+            "target_min_median": t.get("min_median") if t else None,
             "target": target_text(t, compact=True) if t else "",
             "verdict": verdict,
             "wall_s": number(b.get("wall_s")),
@@ -264,12 +309,12 @@ def print_table(path, doc, rows, out):
 
 def print_tsv(path, rows, out):
     cols = ["file", "id", "params", "status", "median", "unit", "cv", "fraction_of_peak",
-            "target_min_fraction", "target_max_cv", "verdict", "wall_s"]
+            "target_min_fraction", "target_max_cv", "verdict", "wall_s", "target_min_median"]
     print("\t".join(cols), file=out)
     for r in rows:
         values = [os.path.basename(path), r["id"], r["params"], r["status"], r["median"],
                   r["unit"], r["cv"], r["fraction"], r["target_min_fraction"],
-                  r["target_max_cv"], r["verdict"], r["wall_s"]]
+                  r["target_max_cv"], r["verdict"], r["wall_s"], r["target_min_median"]]
         print("\t".join("" if v is None else repr(v) if isinstance(v, float) else str(v)
                         for v in values), file=out)
 

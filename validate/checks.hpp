@@ -51,5 +51,10 @@ CheckResult memlock(const Context& ctx, Facts& facts);
 CheckResult privileged(const Context& ctx, Facts& facts);
 CheckResult security_label(const Context& ctx, Facts& facts);
 CheckResult user_namespace(const Context& ctx, Facts& facts);
+// cluster/: nvlink.cpp, fabric.cpp, rdma.cpp, imex.cpp
+CheckResult nvlink(const Context& ctx, Facts& facts);
+CheckResult fabric(const Context& ctx, Facts& facts);
+CheckResult gpudirect_rdma(const Context& ctx, Facts& facts);
+CheckResult imex(const Context& ctx, Facts& facts);
 
 }  // namespace gpuval::checks

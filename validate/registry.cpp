@@ -46,6 +46,11 @@ constexpr std::array kChecks = {
     CheckDef{"privileged", "Privileged", "limits", &checks::privileged},
     CheckDef{"security-label", "SELinux / AppArmor", "limits", &checks::security_label},
     CheckDef{"user-namespace", "User namespace", "limits", &checks::user_namespace},
+    // Multi-GPU and multi-node readiness: links, fabric, RDMA NICs and IMEX channels.
+    CheckDef{"nvlink", "NVLink links", "cluster", &checks::nvlink},
+    CheckDef{"fabric", "NVLink fabric (fabric manager)", "cluster", &checks::fabric},
+    CheckDef{"gpudirect-rdma", "RDMA / GPUDirect RDMA", "cluster", &checks::gpudirect_rdma},
+    CheckDef{"imex", "IMEX channels", "cluster", &checks::imex},
 };
 
 }  // namespace

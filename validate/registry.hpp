@@ -15,7 +15,7 @@ using CheckFn = CheckResult (*)(const Context&, Facts&);
 struct CheckDef {
   std::string_view id;
   std::string_view title;
-  std::string_view group;  // "container", "driver", "limits", "gpu"
+  std::string_view group;  // "container", "driver", "limits", "gpu", "cluster"
   CheckFn fn;
 };
 

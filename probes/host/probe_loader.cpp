@@ -135,6 +135,12 @@ std::string probe_package_hint(const ProbeModuleSpec& spec, int cuda_runtime_ver
            "-runtime-* image (the -base images have no cuBLAS) or install libcublas-" +
            std::to_string(major) + "-" + std::to_string(minor);
   }
+  if (spec.id == kNcclProbe.id) {
+    return "NCCL not found: use an nvidia/cuda:" + tag +
+           "-runtime-* image (the -base images have no NCCL) or install libnccl2 (NVIDIA's "
+           "CUDA repository, built for CUDA " +
+           std::to_string(major) + ")";
+  }
   return std::string(spec.library) + " not found: install it for CUDA " + std::to_string(major) +
          "." + std::to_string(minor);
 }

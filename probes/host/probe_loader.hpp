@@ -21,6 +21,8 @@ struct ProbeModuleSpec {
 
 inline constexpr ProbeModuleSpec kCublasProbe{"cublas", "libgpuval_probe_cublas.so", "cuBLAS"};
 inline constexpr ProbeModuleSpec kCudnnProbe{"cudnn", "libgpuval_probe_cudnn.so", "cuDNN"};
+// The collectives of `gpuval bench` (group nccl), run in the probe worker process.
+inline constexpr ProbeModuleSpec kNcclProbe{"nccl", "libgpuval_probe_nccl.so", "NCCL"};
 
 enum class ProbeLoadStatus {
   Loaded,

@@ -273,3 +273,38 @@ print(">=%g%% cv<=%g%%" % (100 * t["min_fraction_of_peak"], 100 * t["max_cv"]))'
   grep -q 'differs from' <<<"$output"
   grep -q -- '--targets-markdown' <<<"$output"
 }
+
+@test "an absolute target: NCCL all-reduce bus bandwidth, judged at the largest size of its pass and rank count only" {
+  # Entries shaped like gpuval's nccl ones (group nccl, params pass/ranks/bytes), on the fixture.
+  py '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def entry(pass_, ranks, size, median, cv=0.002, status="PASS"):
+    return {"id": "nccl-all-reduce", "device": 0, "group": "nccl", "unit": "GB/s",
+            "params": {"pass": pass_, "ranks": ranks, "bytes": size, "dtype": "float32"},
+            "samples": [median], "median": median, "min": median, "max": median, "cv": cv,
+            "peak": None, "fraction_of_peak": None, "verified": True, "status": status,
+            "message": "", "hint": ""}
+G = 1 << 30
+doc["benchmarks"] = [entry("default", 8, G, 478.0),          # met
+                     entry("default", 8, 1 << 20, 120.0),    # not the largest size: -
+                     entry("no-p2p", 8, G, 21.0),            # another pass: -
+                     entry("default", 2, G, 350.0)]          # another rank count: -
+json.dump(doc, open(sys.argv[2], "w"))
+doc["benchmarks"] = [entry("default", 8, G, 431.0, cv=0.03), entry("default", 8, 1 << 20, 119.0)]
+json.dump(doc, open(sys.argv[3], "w"))' "$FIXTURE" "$TMP/good.json" "$TMP/low.json"
+  run $TABLE --tsv "$TMP/good.json"
+  [ "$status" -eq 0 ]
+  [ "$(cut -f11 <<<"$output" | tail -n +2 | paste -sd,)" = "met,-,-,-" ] || { echo "$output"; return 1; }
+  [ "$(cut -f13 <<<"$output" | sed -n 2p)" = 470 ]
+  run $TABLE --tsv "$TMP/low.json"
+  [ "$(cut -f11 <<<"$output" | tail -n +2 | paste -sd,)" = "low+noisy,-" ] || { echo "$output"; return 1; }
+  run $TABLE "$TMP/low.json"
+  grep -Eq '^  nccl-all-reduce .* 431\.0 +GB/s .*>=470 GB/s cv<=1% +low\+noisy' <<<"$output" || { echo "$output"; return 1; }
+  # A malformed absolute target is bad input.
+  py 'import json,sys; d=json.load(open(sys.argv[1])); d["targets"][-1].pop("unit"); json.dump(d, open(sys.argv[2], "w"))' \
+    "$TARGETS" "$TMP/targets.json"
+  run $TABLE --targets "$TMP/targets.json" --targets-markdown
+  [ "$status" -eq 2 ]
+  grep -q 'min_median needs its unit' <<<"$output"
+}

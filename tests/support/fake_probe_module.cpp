@@ -19,11 +19,33 @@
 //                                   "start 5 2", "finish", "close")
 // In the bench texts "$DEVICE", "$OP", "$PRECISION", "$M", "$N", "$K", "$CONV", "$SEED" and
 // "$FLAGS" are replaced by the request's values.
+//
+// collectives() (the NCCL module's entry point) answers a synthetic sweep of its request: every
+// (collective, size) PASS at 10 us + bytes / 100 GB/s per call (SHM: / 10 GB/s) when
+// NCCL_P2P_DISABLE=1), heartbeat lines on the request's progress_fd, and NCCL-like INFO lines in
+// NCCL_DEBUG_FILE (%h and %p expanded) naming P2P or SHM by NCCL_P2P_DISABLE. Scripted by:
+//   GPUVAL_FAKE_PROBE_COLLECTIVES       the answer text instead ("$RANKS" replaced)
+//   GPUVAL_FAKE_PROBE_COLLECTIVES_MODE  "hang": heartbeats, then sleeps forever; "hang-after=N":
+//                                       hangs after N results; "bus-error": raises SIGBUS;
+//                                       "shm-fail": with NCCL_P2P_DISABLE=1, fails communicator
+//                                       init the way NCCL does on a full /dev/shm; "wrong": the
+//                                       second size's check finds 3 bad elements
+//   GPUVAL_FAKE_PROBE_BENCH_LOG         one line "collectives p2p_disable=<value> <request>"
+// Only the "nccl" build has collectives(); GPUVAL_FAKE_PROBE_COLLECTIVES_ENTRY=0 takes it away
+// (a module built before it).
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "probes/probe_abi.h"
 
@@ -148,6 +170,117 @@ char* cold_start(const gpuval_probe_request* request) {
   return to_c_string(text);
 }
 
+void heartbeat(int fd, const nlohmann::json& step) {
+  if (fd < 0) return;
+  const std::string line = step.dump() + "\n";
+  [[maybe_unused]] const ssize_t n = ::write(fd, line.data(), line.size());
+}
+
+// NCCL_DEBUG_FILE with %h (host) and %p (pid) expanded, as NCCL does.
+std::string debug_file() {
+  std::string path = env_or("NCCL_DEBUG_FILE", "");
+  replace_all(path, "%h", "fakehost");
+  replace_all(path, "%p", std::to_string(::getpid()));
+  return path;
+}
+
+char* collectives(const char* request_text) {
+  using nlohmann::json;
+  const json request = json::parse(request_text != nullptr ? request_text : "", nullptr, false);
+  const std::string p2p_disable = env_or("NCCL_P2P_DISABLE", "");
+  log_call("collectives p2p_disable=" + p2p_disable + " " +
+           (request_text != nullptr ? request_text : ""));
+  const std::string mode = env_or("GPUVAL_FAKE_PROBE_COLLECTIVES_MODE", "");
+  const int fd = request.is_object() ? request.value("progress_fd", -1) : -1;
+  const int ranks =
+      request.is_object() ? static_cast<int>(request.value("devices", json::array()).size()) : 0;
+  const bool shm = p2p_disable == "1";
+  if (const std::string path = debug_file(); !path.empty()) {
+    std::ofstream log(path);
+    log << "fakehost:1:1 [0] NCCL INFO NCCL version 2.28.9+cuda13.0\n";
+    log << "fakehost:1:1 [0] NCCL INFO Pattern 4, crossNic 0, nChannels 2, bw 40.000000/40.000000, "
+        << "type " << (shm ? "SYS" : "NVL") << "/PIX, sameChannels 1\n";
+    for (int r = 0; r < ranks; ++r) {
+      log << "fakehost:1:1 [" << r << "] NCCL INFO Channel 00/0 : " << r << "[" << r << "] -> "
+          << (r + 1) % ranks << "[" << (r + 1) % ranks << "] "
+          << (shm ? "via SHM/direct/direct" : "via P2P/CUMEM/read") << "\n";
+    }
+    if (!shm) log << "fakehost:1:1 [0] NCCL INFO NVLS multicast support is available on dev 0\n";
+    if (shm && mode == "shm-fail") {
+      log << "fakehost:1:1 [0] shmutils.cc:94 NCCL WARN Error: failed to extend "
+          << "/dev/shm/nccl-AbCdEf to 9637892 bytes, error: No space left on device (28)\n";
+    }
+  }
+  if (std::getenv("GPUVAL_FAKE_PROBE_COLLECTIVES") != nullptr) {
+    std::string text = env_or("GPUVAL_FAKE_PROBE_COLLECTIVES", "");
+    replace_all(text, "$RANKS", std::to_string(ranks));
+    return to_c_string(text);
+  }
+  if (mode == "bus-error") ::raise(SIGBUS);
+  json answer = {{"probe", "nccl"},
+                 {"schema", "gpuval.collectives/1"},
+                 {"library", {{"name", "NCCL"}, {"version", "2.28.9"}, {"version_code", 22809}}},
+                 {"ranks", ranks},
+                 {"aborted", false},
+                 {"results", json::array()}};
+  if (shm && mode == "shm-fail") {
+    answer["status"] = "FAIL";
+    answer["error"] = {{"library", "NCCL"},
+                       {"code", 2},
+                       {"name", "ncclSystemError"},
+                       {"description", "unhandled system error: failed to extend /dev/shm"},
+                       {"call", "ncclCommGetAsyncError after communicator init"},
+                       {"where", "nccl_probe.cpp:1"}};
+    return to_c_string(answer.dump());
+  }
+  heartbeat(fd, {{"step", "ready"}, {"ranks", ranks}, {"init_s", 0.5}});
+  answer["init_s"] = 0.5;
+  if (mode == "hang") {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  const long hang_after = mode.rfind("hang-after=", 0) == 0 ? std::stol(mode.substr(11)) : -1;
+  long done = 0;
+  int index = 0;
+  for (const json& c : request.value("collectives", json::array())) {
+    for (const json& b : request.value("sizes", json::array())) {
+      if (done == hang_after) {
+        for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+      const double bytes = b.get<double>();
+      const double per_call = 10e-6 + bytes / (shm ? 10e9 : 100e9);
+      json times = json::array();
+      for (int r = 0; r < request.value("repetitions", 3); ++r) {
+        times.push_back(per_call * (1.0 + 0.001 * r));
+      }
+      const bool wrong = mode == "wrong" && index == 1;
+      json result = {{"collective", c},
+                     {"bytes", b},
+                     {"requested_bytes", b},
+                     {"count", b.get<std::uint64_t>() / 4},
+                     {"status", wrong ? "FAIL" : "PASS"},
+                     {"iterations", 20},
+                     {"warmup", request.value("warmup", 0)},
+                     {"times_s", times},
+                     {"verified", !wrong},
+                     {"check",
+                      {{"elements", 100},
+                       {"bad_elements", wrong ? 3 : 0},
+                       {"first_bad", wrong ? json{{"rank", 1},
+                                                  {"index", 7},
+                                                  {"got", nullptr},
+                                                  {"got_text", "NaN"},
+                                                  {"expected", 12.0}}
+                                           : json(nullptr)}}}};
+      heartbeat(fd, {{"step", "result"}, {"result", result}});
+      answer["results"].push_back(std::move(result));
+      ++done;
+      ++index;
+    }
+  }
+  answer["status"] = mode == "wrong" ? "FAIL" : "PASS";
+  return to_c_string(answer.dump());
+}
+
 gpuval_probe_module g_module{GPUVAL_PROBE_ABI_VERSION,
                              sizeof(gpuval_probe_module),
                              GPUVAL_FAKE_PROBE_NAME,
@@ -157,7 +290,8 @@ gpuval_probe_module g_module{GPUVAL_PROBE_ABI_VERSION,
                              &bench_start,
                              &bench_finish,
                              &bench_close,
-                             &cold_start};
+                             &cold_start,
+                             nullptr};
 
 }  // namespace
 
@@ -166,6 +300,10 @@ extern "C" const gpuval_probe_module* gpuval_probe_module_v1(void) {
   g_module.abi_version =
       static_cast<uint32_t>(std::strtoul(env_or("GPUVAL_FAKE_PROBE_ABI", "").c_str(), nullptr, 10));
   if (g_module.abi_version == 0) g_module.abi_version = GPUVAL_PROBE_ABI_VERSION;
+  g_module.collectives = std::string(GPUVAL_FAKE_PROBE_NAME) == "nccl" &&
+                                 env_or("GPUVAL_FAKE_PROBE_COLLECTIVES_ENTRY", "1") != "0"
+                             ? &collectives
+                             : nullptr;
   const std::string size = env_or("GPUVAL_FAKE_PROBE_SIZE", "");
   g_module.struct_size = size == "base"    ? static_cast<uint32_t>(GPUVAL_PROBE_MODULE_BASE_SIZE)
                          : size == "bench" ? static_cast<uint32_t>(GPUVAL_PROBE_MODULE_BENCH_SIZE)

@@ -7,6 +7,7 @@
 // EPERM of a device cgroup that lacks the nvidia-caps major. Every capability and node goes into
 // facts.mig_caps for the mig-devices check, which knows (from NVML) which MIG devices this
 // process is meant to use.
+#include <fcntl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -169,7 +170,7 @@ CheckResult mig_caps(const Context& ctx, Facts& facts) {
     }
     // A node of the wrong kind or number is not opened: what it guards is unknown.
     const bool right_node = n.problem.empty() || n.name.empty();
-    n.open_errno = right_node ? ctx.fs.open_ro_errno(path) : -1;
+    n.open_errno = right_node ? ctx.fs.open_errno(path, O_RDONLY) : -1;
   }
 
   json nodes = json::array();
