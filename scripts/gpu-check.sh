@@ -131,8 +131,13 @@ stage_deps() {
   done
   for d in fmt GTest benchmark; do cp -a "$libdir/cmake/$d" "$dest/lib/$multiarch/cmake/"; done
   for d in nlohmann_json CLI11; do cp -a "/usr/share/cmake/$d" "$dest/share/cmake/"; done
+  # SQLite (the history index): FindSQLite3 needs the header and the library.
+  for d in sqlite3.h sqlite3ext.h; do
+    [[ -f /usr/include/$d ]] || die 2 "missing /usr/include/$d: install libsqlite3-dev first"
+    cp -a "/usr/include/$d" "$dest/include/"
+  done
   cp -a "$libdir"/libfmt.so* "$libdir"/libbenchmark*.so* "$libdir"/libbenchmark_main.a \
-    "$libdir"/libgtest*.a "$libdir"/libgmock*.a "$dest/lib/$multiarch/"
+    "$libdir"/libgtest*.a "$libdir"/libgmock*.a "$libdir"/libsqlite3.so* "$dest/lib/$multiarch/"
   log "staged build dependencies in $dest ($(du -sh "$dest" | cut -f1))"
 }
 
