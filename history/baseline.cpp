@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "core/run_document.hpp"
 #include "core/stats.hpp"
@@ -19,13 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // What a baseline needs of a history document: everything but check metrics and per-sample clock
 // readings, which are most of its bytes and which neither compare nor the reference uses.
 bool baseline_keeps(std::string_view section, int depth, std::string_view key) {
@@ -37,7 +28,7 @@ bool baseline_keeps(std::string_view section, int depth, std::string_view key) {
 
 // A history document, parsed with the fast filtering parser; errors come from the full parser.
 json read_history_document(const fs::path& path) {
-  const std::string text = read_file(path);
+  const std::string text = read_document_text(path);
   report::FilteredParse parsed = report::parse_filtered_json(text, baseline_keeps);
   if (!parsed.ok) return parse_run_document(text, path.string());  // throws with the details
   try {

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <tuple>
 
 #include "core/run_document.hpp"
@@ -19,43 +17,32 @@ using nlohmann::json;
 
 // Reads one file; `named` = given on the command line (must be a run document).
 void read_one(const fs::path& path, bool named, Inputs& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    out.bad.push_back({path.string(), "cannot read the file (missing or no permission)"});
-    return;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  json doc = json::parse(text, nullptr, false);
-  if (!doc.is_discarded()) {
+  InputDocument d;
+  d.path = path.string();
+  try {
+    d.text = read_document_text(path);
+    json doc = parse_json_text(d.text, d.path);
     const auto it = doc.is_object() ? doc.find("schema") : doc.end();
     const bool run_doc = doc.is_object() && it != doc.end() && it->is_string() &&
                          it->get<std::string>().starts_with("gpuval.run/");
     if (!run_doc) {
       if (named) {
-        out.bad.push_back({path.string(),
+        out.bad.push_back({d.path,
                            "not a gpuval run document (no \"schema\": "
                            "\"gpuval.run/1\"); give run documents or folders"});
       }
       return;
     }
-  }
-  try {
-    InputDocument d;
-    d.path = path.string();
-    if (doc.is_discarded()) parse_run_document(text, d.path);  // throws, naming what is wrong
     validate_run_document(doc);
     d.id = identify(doc);
     d.doc = std::move(doc);
-    d.text = std::move(text);
     out.documents.push_back(std::move(d));
   } catch (const DocumentError& e) {
-    // parse_run_document names the file itself; BadInput carries the path apart.
+    // The readers name the file themselves; BadInput carries the path apart.
     std::string reason = e.what();
-    const std::string prefix = path.string() + ": ";
+    const std::string prefix = d.path + ": ";
     if (reason.starts_with(prefix)) reason.erase(0, prefix.size());
-    out.bad.push_back({path.string(), std::move(reason)});
+    out.bad.push_back({d.path, std::move(reason)});
   }
 }
 

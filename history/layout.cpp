@@ -8,11 +8,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "core/atomic_file.hpp"
+#include "core/run_document.hpp"
 
 namespace gpuval::history {
 namespace {
@@ -35,13 +34,6 @@ bool is_night(const std::string& name) {
   if (name.size() != 10 || name[4] != '-' || name[7] != '-') return false;
   return std::all_of(name.begin(), name.end(),
                      [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 void make_dirs(const fs::path& dir) {
@@ -135,9 +127,14 @@ FileResult file_document(const fs::path& root, const nlohmann::json& doc, std::s
   FileResult result{FileStatus::kFiled, document_path(root, id)};
   make_dirs(result.path.parent_path());
   if (publish_new_file(result.path, text, before_publish)) return result;
-  // Already there: the same run filed again is fine, a different one under its name is not.
-  const nlohmann::json existing = nlohmann::json::parse(read_file(result.path), nullptr, false);
-  if (existing == doc) {
+  // Already there: the same run filed again is fine, a different one under its name is not
+  // (also when what is there cannot be read: it is not this document).
+  bool same = false;
+  try {
+    same = parse_json_text(read_document_text(result.path), result.path.string()) == doc;
+  } catch (const DocumentError&) {
+  }
+  if (same) {
     result.status = FileStatus::kAlreadyFiled;
     return result;
   }

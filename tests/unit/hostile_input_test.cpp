@@ -1,0 +1,142 @@
+// Regression tests for inputs that once crashed a reader, or would have: each one a named bad
+// input (DocumentError, a report BadFile, a history BadInput), never an escaping exception. The
+// fuzz targets in tests/fuzz/ found most of them; each test says which.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "core/run_document.hpp"
+#include "history/inputs.hpp"
+#include "report/json_reader.hpp"
+#include "report/summary.hpp"
+#include "tests/support/fixture_tree.hpp"
+#include "tests/unit/history_test_docs.hpp"
+
+namespace gpuval {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A valid run document (history's test document) with `text` in place of its first sample.
+std::string with_first_sample(const std::string& text) {
+  std::string doc = history::testing::make_doc({}).dump(1);
+  const std::size_t samples = doc.find("\"samples\"");
+  const std::size_t open = doc.find('[', samples);
+  const std::size_t comma = doc.find(',', open);
+  return doc.substr(0, open + 1) + text + doc.substr(comma);
+}
+
+std::string parse_error(const std::string& text) {
+  try {
+    parse_run_document(text, "doc.json");
+  } catch (const DocumentError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// --- a number outside the range of a double (issue 15: 54 mutated documents aborted compare,
+// report and history add with nlohmann's out_of_range 406) ---------------------------------------
+
+TEST(HostileInput, NumberBeyondDoubleRangeIsABadDocumentNotAnAbort) {
+  const std::string msg = parse_error(with_first_sample("3006.3e99976665"));
+  EXPECT_NE(msg.find("doc.json: malformed JSON"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("3006.3e99976665"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("json.exception"), std::string::npos) << msg;
+}
+
+TEST(HostileInput, NumberBeyondDoubleRangeIsAReportBadFile) {
+  testing::FixtureTree tree;
+  tree.write("/runs/overflow.json", with_first_sample("3006.3e99976665"));
+  tree.write("/runs/good.json", history::testing::make_doc({.night = 1}).dump());
+  const report::LoadResult r = report::load_runs({tree.root() / "runs"});
+  EXPECT_EQ(r.runs.size(), 1u);
+  ASSERT_EQ(r.bad.size(), 1u);
+  EXPECT_TRUE(r.bad[0].path.ends_with("overflow.json")) << r.bad[0].path;
+  EXPECT_NE(r.bad[0].reason.find("number overflow"), std::string::npos) << r.bad[0].reason;
+}
+
+TEST(HostileInput, NumberBeyondDoubleRangeIsAHistoryBadInput) {
+  testing::FixtureTree tree;
+  tree.write("/in/overflow.json", with_first_sample("-1E400"));
+  tree.write("/in/good.json", history::testing::make_doc({.night = 1}).dump());
+  const history::Inputs in = history::collect_documents({(tree.root() / "in").string()});
+  EXPECT_EQ(in.documents.size(), 1u);
+  ASSERT_EQ(in.bad.size(), 1u);
+  EXPECT_TRUE(in.bad[0].path.ends_with("overflow.json")) << in.bad[0].path;
+  EXPECT_NE(in.bad[0].reason.find("number overflow"), std::string::npos) << in.bad[0].reason;
+}
+
+// --- oversized and special files: refused unread, memory stays bounded --------------------------
+
+// A sparse file: 1 GiB long, no disk used.
+fs::path sparse_file(const testing::FixtureTree& tree, std::string_view rel, off_t size) {
+  const fs::path p = tree.root() / fs::path(rel).relative_path();
+  fs::create_directories(p.parent_path());
+  const std::string start = R"({"schema": "gpuval.run/1", "pad": ")";
+  FILE* f = std::fopen(p.c_str(), "w");
+  std::fwrite(start.data(), 1, start.size(), f);
+  std::fclose(f);
+  if (::truncate(p.c_str(), size) != 0) ADD_FAILURE() << "truncate " << p;
+  return p;
+}
+
+TEST(HostileInput, AGigabyteDocumentIsRefusedUnreadNamingTheLimit) {
+  testing::FixtureTree tree;
+  const fs::path big = sparse_file(tree, "/runs/big.json", off_t{1} << 30);
+  try {
+    read_run_document(big);
+    FAIL() << "expected DocumentError";
+  } catch (const DocumentError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("big.json: the file (1073741824 bytes) is larger than the 16 MiB"),
+              std::string::npos)
+        << msg;
+  }
+  const report::LoadResult r = report::load_runs({tree.root() / "runs"});
+  ASSERT_EQ(r.bad.size(), 1u);
+  EXPECT_NE(r.bad[0].reason.find("larger than the 16 MiB"), std::string::npos) << r.bad[0].reason;
+  const history::Inputs in = history::collect_documents({big.string()});
+  ASSERT_EQ(in.bad.size(), 1u);
+  EXPECT_NE(in.bad[0].reason.find("larger than the 16 MiB"), std::string::npos) << in.bad[0].reason;
+}
+
+TEST(HostileInput, ADocumentJustUnderTheLimitIsRead) {
+  testing::FixtureTree tree;
+  std::string doc = history::testing::make_doc({}).dump();
+  doc.insert(doc.size() - 1,
+             ", \"pad\": \"" + std::string(kMaxDocumentBytes - doc.size() - 11, 'x') + "\"");
+  ASSERT_EQ(doc.size(), kMaxDocumentBytes);
+  tree.write("/doc.json", doc);
+  EXPECT_EQ(read_run_document(tree.root() / "doc.json")["schema"], "gpuval.run/1");
+}
+
+TEST(HostileInput, AFifoGivenToCompareIsRefusedNotWaitedOn) {
+  testing::FixtureTree tree;
+  const fs::path fifo = tree.root() / "fifo.json";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    read_run_document(fifo);  // no writer: a blocking open would never return
+    FAIL() << "expected DocumentError";
+  } catch (const DocumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("fifo.json: not a regular file"), std::string::npos)
+        << e.what();
+  }
+}
+
+// --- schema majors beyond int: std::stoi threw std::out_of_range out of compare ----------------
+
+TEST(HostileInput, AHugeSchemaMajorIsMalformedNotAnIntegerOverflow) {
+  json doc = history::testing::make_doc({});
+  doc["schema"] = "gpuval.run/99999999999";
+  const std::string msg = parse_error(doc.dump());
+  EXPECT_NE(msg.find("malformed schema version \"gpuval.run/99999999999\""), std::string::npos)
+      << msg;
+}
+
+}  // namespace
+}  // namespace gpuval
