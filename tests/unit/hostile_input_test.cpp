@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -12,8 +13,12 @@
 #include "history/inputs.hpp"
 #include "report/json_reader.hpp"
 #include "report/summary.hpp"
+#include "report/summary_internal.hpp"
 #include "tests/support/fixture_tree.hpp"
 #include "tests/unit/history_test_docs.hpp"
+#include "validate/probe_report.hpp"
+#include "validate/proc_parse.hpp"
+#include "validate/registry.hpp"
 
 namespace gpuval {
 namespace {
@@ -69,6 +74,85 @@ TEST(HostileInput, NumberBeyondDoubleRangeIsAHistoryBadInput) {
   ASSERT_EQ(in.bad.size(), 1u);
   EXPECT_TRUE(in.bad[0].path.ends_with("overflow.json")) << in.bad[0].path;
   EXPECT_NE(in.bad[0].reason.find("number overflow"), std::string::npos) << in.bad[0].reason;
+}
+
+// --- the two JSON parsers disagreeing (fuzz target json_differential) ---------------------------
+
+// Whether the report's pull parser takes `text` as one JSON value.
+bool reader_accepts(std::string_view text) {
+  try {
+    report::JsonReader r(text);
+    r.skip();
+    r.end();
+    return true;
+  } catch (const report::JsonSyntaxError&) {
+    return false;
+  }
+}
+
+bool nlohmann_accepts(std::string_view text) {
+  try {
+    parse_json_text(text, "t.json");
+    return true;
+  } catch (const DocumentError&) {
+    return false;
+  }
+}
+
+TEST(HostileInput, BothParsersTakeNumbersThatUnderflowToZero) {
+  // from_chars calls 1e-400 out of range; nlohmann (strtod) reads 0. The report listed such a
+  // document as bad ("nested deeper than 256 levels") while compare and history took it.
+  for (const char* text : {"[1e-400]", "{\"a\": -2.5e-999}", "4e-320"}) {
+    EXPECT_TRUE(nlohmann_accepts(text)) << text;
+    EXPECT_TRUE(reader_accepts(text)) << text;
+    EXPECT_EQ(report::JsonReader(text).value().dump(), parse_json_text(text, "t").dump()) << text;
+  }
+}
+
+TEST(HostileInput, BothParsersRefuseOverflowingNumbersEvenWhereTheReportSkips) {
+  // The report skipped (did not convert) numbers it does not need: 1e999 in check metrics was
+  // accepted by the report and refused by compare and history.
+  for (const char* text : {"[1e999]", "{\"metrics\": {\"x\": -1E+400}}"}) {
+    EXPECT_FALSE(nlohmann_accepts(text)) << text;
+    EXPECT_FALSE(reader_accepts(text)) << text;
+  }
+  std::string big_integer(400, '9');
+  EXPECT_FALSE(nlohmann_accepts(big_integer));
+  EXPECT_FALSE(reader_accepts(big_integer));
+}
+
+TEST(HostileInput, BothParsersRefuseANulByteAfterTheDocument) {
+  // nlohmann takes a NUL byte as the end of the text: "{}<NUL>garbage" parsed.
+  const std::string text("{}\0garbage", 10);
+  EXPECT_FALSE(nlohmann_accepts(text));
+  EXPECT_FALSE(reader_accepts(text));
+}
+
+TEST(HostileInput, BothParsersRefuseTheSameNestingDepth) {
+  const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  EXPECT_TRUE(nlohmann_accepts(nested(kMaxJsonDepth)));
+  EXPECT_TRUE(reader_accepts(nested(kMaxJsonDepth)));
+  EXPECT_FALSE(nlohmann_accepts(nested(kMaxJsonDepth + 1)));
+  EXPECT_FALSE(reader_accepts(nested(kMaxJsonDepth + 1)));
+  // Deep enough to overflow the stack in a recursive copy or dump: refused, not a crash.
+  const std::string msg = parse_error(nested(1'000'000));
+  EXPECT_NE(msg.find("nested deeper than 256 levels"), std::string::npos) << msg;
+}
+
+TEST(HostileInput, AnExitCodeBeyondInt64IsNotAnIntegerToEitherReader) {
+  // 99999999999999999999 is a float to nlohmann (validate_run_document refuses it); the report
+  // took it as an integer exit code.
+  json doc = history::testing::make_doc({});
+  std::string text = doc.dump();
+  const std::string code = "\"exit_code\":" + doc["verdict"]["exit_code"].dump();
+  text.replace(text.find(code), code.size(), "\"exit_code\":99999999999999999999");
+  EXPECT_NE(parse_error(text).find("\"verdict.exit_code\" must be an integer"), std::string::npos);
+  try {
+    report::read_run_summary(text, "x.json");
+    FAIL() << "the report took an exit code validate_run_document refuses";
+  } catch (const DocumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("must be an integer"), std::string::npos) << e.what();
+  }
 }
 
 // --- oversized and special files: refused unread, memory stays bounded --------------------------
