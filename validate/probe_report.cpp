@@ -22,6 +22,13 @@ double number_of(const json& j, const char* key, double fallback) {
   return it != j.end() && it->is_number() ? it->get<double>() : fallback;
 }
 
+// A count or index for a message: numbers beyond long long (a garbled answer) give the fallback
+// instead of an undefined conversion.
+long long count_of(const json& j, const char* key, long long fallback) {
+  const double v = number_of(j, key, static_cast<double>(fallback));
+  return v >= -9.2e18 && v <= 9.2e18 ? static_cast<long long>(v) : fallback;
+}
+
 // "cublasLtMatmul(...) failed: CUBLAS_STATUS_NOT_SUPPORTED (15): ..." from an error object.
 std::string error_text(const json& e) {
   std::string name = text_of(e, "name");
@@ -46,9 +53,9 @@ std::string wrong_result_text(const json& c) {
   } else {
     out += "rel error not finite (tolerance " + sci(tol) + ")";
   }
-  const auto bad = static_cast<long long>(number_of(c, "bad_elements", 0));
-  const auto total = static_cast<long long>(number_of(c, "elements", 0));
-  const auto nan = static_cast<long long>(number_of(c, "non_finite", 0));
+  const long long bad = count_of(c, "bad_elements", 0);
+  const long long total = count_of(c, "elements", 0);
+  const long long nan = count_of(c, "non_finite", 0);
   out += fmt::format(", {} of {} elements off", bad, total);
   if (nan > 0) out += fmt::format(" ({} NaN/Inf)", nan);
   if (auto fb = c.find("first_bad"); fb != c.end() && fb->is_object()) {
@@ -58,9 +65,8 @@ std::string wrong_result_text(const json& c) {
                               : got != fb->end() && got->is_number()
                                   ? fmt::format("{:.6g}", got->get<double>())
                                   : "?";
-    out += fmt::format(", first at [{}]: got {}, expected {:.6g}",
-                       static_cast<long long>(number_of(*fb, "index", -1)), got_s,
-                       number_of(*fb, "expected", 0.0));
+    out += fmt::format(", first at [{}]: got {}, expected {:.6g}", count_of(*fb, "index", -1),
+                       got_s, number_of(*fb, "expected", 0.0));
   }
   return out;
 }
@@ -95,7 +101,9 @@ DeviceOutcome interpret_probe_result(const ProbeModuleSpec& spec, int device,
     o.hint = malformed_hint;
     return o;
   }
-  o.metrics = {{"probe", doc.value("probe", std::string(spec.id))}};
+  // Not doc.value(): it throws when a module of another build answers "probe": [...].
+  const std::string probe = text_of(doc, "probe");
+  o.metrics = {{"probe", probe.empty() ? std::string(spec.id) : probe}};
   for (const char* key : {"library", "device", "cases", "error"}) {
     if (doc.contains(key)) o.metrics[key] = doc[key];
   }

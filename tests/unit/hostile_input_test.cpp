@@ -222,5 +222,26 @@ TEST(HostileInput, AHugeSchemaMajorIsMalformedNotAnIntegerOverflow) {
       << msg;
 }
 
+// --- a probe module of another build (fuzz target probe_result) --------------------------------
+
+TEST(HostileInput, AProbeAnswerWhoseProbeFieldIsNotAStringFailsTheCheckNotTheRun) {
+  // nlohmann's value("probe", ...) threw type_error 302 out of the cublas check.
+  const DeviceOutcome o = interpret_probe_result(kCublasProbe, 0, R"({"probe": [{"name": "x"}]})");
+  EXPECT_EQ(o.status, Status::Fail);
+  EXPECT_NE(o.message.find("returned no results"), std::string::npos) << o.message;
+  EXPECT_EQ(o.metrics["probe"], "cublas");
+}
+
+TEST(HostileInput, AProbeCountBeyondLongLongIsNotConvertedUndefined) {
+  // static_cast<long long>(4e+28) was undefined behaviour (UBSan: float-cast-overflow).
+  const DeviceOutcome o = interpret_probe_result(
+      kCudnnProbe, 0,
+      R"({"cases": [{"name": "conv", "status": "FAIL", "rel_error": 0.5, "tolerance": 0.001,
+                     "bad_elements": 4e28, "elements": -1e300,
+                     "first_bad": {"index": 1e19, "got": 1, "expected": 2}}]})");
+  EXPECT_EQ(o.status, Status::Fail);
+  EXPECT_NE(o.message.find("0 of 0 elements off, first at [-1]"), std::string::npos) << o.message;
+}
+
 }  // namespace
 }  // namespace gpuval
