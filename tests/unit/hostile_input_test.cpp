@@ -243,5 +243,15 @@ TEST(HostileInput, AProbeCountBeyondLongLongIsNotConvertedUndefined) {
   EXPECT_NE(o.message.find("0 of 0 elements off, first at [-1]"), std::string::npos) << o.message;
 }
 
+// --- /proc files of odd kernels (fuzz target proc_status) ---------------------------------------
+
+TEST(HostileInput, AMemTotalBeyond64BitsIsRefusedNotWrappedAround) {
+  // 18446744073709551615 kB * 1024 wrapped around to a few kilobytes of "RAM".
+  const Parsed<std::uint64_t> mem = parse_mem_total("MemTotal:       18446744073709551615 kB\n");
+  EXPECT_FALSE(mem);
+  EXPECT_NE(mem.error.find("overflows"), std::string::npos) << mem.error;
+  EXPECT_EQ(parse_mem_total("MemTotal: 18014398509481983 kB").value, 18014398509481983ull * 1024);
+}
+
 }  // namespace
 }  // namespace gpuval
