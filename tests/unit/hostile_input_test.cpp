@@ -253,5 +253,38 @@ TEST(HostileInput, AMemTotalBeyond64BitsIsRefusedNotWrappedAround) {
   EXPECT_EQ(parse_mem_total("MemTotal: 18014398509481983 kB").value, 18014398509481983ull * 1024);
 }
 
+// --- oversized environment values ----------------------------------------------------------------
+
+TEST(HostileInput, MegabyteEnvironmentValuesGiveShortMessagesAndBoundedMetrics) {
+  // Linux passes at most 128 KiB per variable (tests/e2e/hostile.bats: a 10 MB value cannot be
+  // exec'd); an injected Env has no such limit, 1 MB keeps this test quick in Debug. Before
+  // results were bounded, the messages quoted every duplicate and the metrics listed every
+  // token: a run document several times the size of the values.
+  std::string devices, caps;
+  for (int i = 0; devices.size() < 1'000'000; ++i) devices += std::to_string(i % 1000) + ",";
+  while (caps.size() < 1'000'000) caps += "compute,bogus,";
+  testing::FixtureTree tree;
+  testing::FakeLibraryLoader libs;
+  testing::FakeCudaDriverProbe cuda;
+  const Env env{{"container", "podman"},
+                {"NVIDIA_VISIBLE_DEVICES", devices},
+                {"CUDA_VISIBLE_DEVICES", "GPU-" + std::string(1'000'000, 'a')},
+                {"NVIDIA_DRIVER_CAPABILITIES", caps}};
+  const Context ctx = testing::make_context(tree, env, libs, cuda);
+  Facts facts;
+  const std::vector<CheckResult> results = run_checks(ctx, facts);
+  ASSERT_FALSE(results.empty());
+  for (const CheckResult& r : results) {
+    EXPECT_LE(r.message.size(), 1100u) << r.id;
+    EXPECT_LE(r.hint.size(), 1100u) << r.id;
+    EXPECT_LE(r.metrics.dump().size(), 4'000'000u) << r.id;
+  }
+  const auto nvd = std::find_if(results.begin(), results.end(), [](const CheckResult& r) {
+    return r.id == "nvidia-visible-devices";
+  });
+  ASSERT_NE(nvd, results.end());
+  EXPECT_NE(nvd->message.find("more bytes)"), std::string::npos) << nvd->message.substr(0, 2000);
+}
+
 }  // namespace
 }  // namespace gpuval
