@@ -16,6 +16,7 @@
 #include "cli/output_check.hpp"
 #include "core/atomic_file.hpp"
 #include "core/exit_codes.hpp"
+#include "core/interrupt.hpp"
 #include "history/baseline.hpp"
 #include "history/inputs.hpp"
 #include "history/junit.hpp"
@@ -63,24 +64,44 @@ void report_bad(const char* sub, const std::vector<history::BadInput>& bad) {
 }
 
 int run_add(const HistoryArgs& a) {
-  history::Inputs in = history::collect_documents(a.inputs);
-  report_bad("add", in.bad);
-  int filed = 0, already = 0, failed = static_cast<int>(in.bad.size());
-  for (const history::InputDocument& d : in.documents) {
-    try {
-      const history::FileResult r = history::file_document(a.history, d.doc, d.text);
-      const bool is_new = r.status == history::FileStatus::kFiled;
-      (is_new ? filed : already)++;
-      std::cout << (is_new ? "filed   " : "already ") << r.path.string() << "\n";
-    } catch (const history::FilingError& e) {
-      std::cerr << "gpuval history add: " << d.path << ": " << e.what() << "\n";
-      ++failed;
+  // SIGTERM / SIGINT: the document being filed is finished (never a temporary left behind),
+  // then filing stops.
+  install_interrupt_handlers();
+  int filed = 0, already = 0, failed = 0, documents = 0;
+  // One document at a time: memory stays bounded whatever the number of files.
+  const std::vector<history::InputFile> files = history::list_documents(a.inputs);
+  std::size_t looked_at = 0;
+  for (const history::InputFile& f : files) {
+    if (interrupted()) break;
+    ++looked_at;
+    history::Inputs in;
+    history::read_document(f, in);
+    report_bad("add", in.bad);
+    failed += static_cast<int>(in.bad.size());
+    for (const history::InputDocument& d : in.documents) {
+      ++documents;
+      try {
+        const history::FileResult r = history::file_document(a.history, d.doc, d.text);
+        const bool is_new = r.status == history::FileStatus::kFiled;
+        (is_new ? filed : already)++;
+        std::cout << (is_new ? "filed   " : "already ") << r.path.string() << "\n";
+      } catch (const history::FilingError& e) {
+        std::cerr << "gpuval history add: " << d.path << ": " << e.what() << "\n";
+        ++failed;
+      }
     }
   }
   std::cout << fmt::format(
       "gpuval history add: {} filed, {} already in the history, {} not filed\n", filed, already,
       failed);
-  if (in.documents.empty() && in.bad.empty()) {
+  if (interrupted()) {
+    std::cerr << fmt::format(
+        "gpuval history add: interrupted by signal {}: {} of {} files not looked at (run it "
+        "again: filing is idempotent)\n",
+        interrupt_signal(), files.size() - looked_at, files.size());
+    return exit_code::kInterrupted;
+  }
+  if (documents == 0 && failed == 0) {
     std::cerr << "gpuval history add: no run documents in the given paths (files whose \"schema\" "
                  "is gpuval.run/1)\n";
     return exit_code::kBadInput;

@@ -138,22 +138,26 @@ Baseline select_baseline(const fs::path& root, const RunIdentity& tonight,
   }
 
   // median:N — newest night first, until N nights with a usable run are found.
-  std::vector<SeriesEntry> entries = list_series(root, tonight);
-  std::map<std::string, std::vector<BaselineDocument>, std::greater<>> by_night;
-  for (const SeriesEntry& e : entries) {
-    if (e.night >= tonight.night) continue;
-    by_night[e.night];  // keep the order; filled lazily below
+  std::map<std::string, std::vector<fs::path>, std::greater<>> by_night;
+  for (SeriesEntry& e : list_series(root, tonight)) {
+    if (e.night < tonight.night) by_night[e.night].push_back(std::move(e.path));
   }
   std::vector<BaselineDocument> picked;
-  for (auto& [night, unused] : by_night) {
+  for (auto& [night, paths] : by_night) {
     if (static_cast<int>(b.nights.size()) >= spec.nights) break;
+    if (paths.size() > kMaxRunsPerNight) {
+      b.warnings.push_back(fmt::format(
+          "{} holds {} documents of {} on {}: only the first {} are read for the baseline",
+          paths.front().parent_path().string(), paths.size(), series_name(tonight), night,
+          kMaxRunsPerNight));
+      paths.resize(kMaxRunsPerNight);
+    }
     std::vector<BaselineDocument> usable;
-    for (const SeriesEntry& e : entries) {
-      if (e.night != night) continue;
+    for (const fs::path& path : paths) {
       BaselineDocument d;
-      d.path = e.path;
+      d.path = path;
       try {
-        d.doc = read_history_document(e.path);
+        d.doc = read_history_document(path);
         d.id = identify(d.doc);
       } catch (const DocumentError& err) {
         b.warnings.push_back(fmt::format("skipped unreadable history document: {}", err.what()));

@@ -125,13 +125,18 @@ FileResult file_document(const fs::path& root, const nlohmann::json& doc, std::s
                          const std::function<void()>& before_publish) {
   const RunIdentity id = identify(doc);
   FileResult result{FileStatus::kFiled, document_path(root, id)};
-  make_dirs(result.path.parent_path());
-  if (publish_new_file(result.path, text, before_publish)) return result;
+  // Filed before (a night ingested again): compared without writing anything.
+  struct stat st {};
+  if (::lstat(result.path.c_str(), &st) != 0) {
+    make_dirs(result.path.parent_path());
+    if (publish_new_file(result.path, text, before_publish)) return result;
+  }
   // Already there: the same run filed again is fine, a different one under its name is not
   // (also when what is there cannot be read: it is not this document).
   bool same = false;
   try {
-    same = parse_json_text(read_document_text(result.path), result.path.string()) == doc;
+    const std::string existing = read_document_text(result.path);
+    same = existing == text || parse_json_text(existing, result.path.string()) == doc;
   } catch (const DocumentError&) {
   }
   if (same) {
