@@ -100,25 +100,14 @@ fs::path pin_path(const fs::path& root, const RunIdentity& id) {
 
 bool publish_new_file(const fs::path& path, std::string_view content,
                       const std::function<void()>& before_publish) {
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  fs::path tmp;
+  bool published = false;
   try {
-    tmp = write_durable_temporary(path, content);
+    published = write_new_file(path, content, before_publish);
   } catch (const WriteError& e) {
     throw FilingError(e.what());
   }
-  if (before_publish) before_publish();
-  // link() fails with EEXIST instead of replacing: the first writer of a name wins.
-  if (::link(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    if (err == EEXIST) return false;
-    throw FilingError(
-        fmt::format("cannot write {}: link failed: {}", path.string(), std::strerror(err)));
-  }
-  ::unlink(tmp.c_str());
-  sync_dir(dir);
-  return true;
+  if (published) sync_dir(path.has_parent_path() ? path.parent_path() : fs::path("."));
+  return published;
 }
 
 FileResult file_document(const fs::path& root, const nlohmann::json& doc, std::string_view text,
