@@ -6,7 +6,9 @@
 # found a crash, a failed property, a leak, a timeout (10 s per input) or an input that needs
 # more than 2 GiB; the input is saved under build/fuzz/artifacts/<target>/ (libFuzzer's log
 # beside it): add it to tests/fuzz/corpus/<target>/ as crash-<what> with a regression test.
-# Targets run GPUVAL_FUZZ_JOBS at a time (default: one per CPU).
+# Targets run GPUVAL_FUZZ_JOBS at a time (default: one per CPU); GPUVAL_FUZZ_RUNS=N stops each
+# target after N executions (SECONDS still caps it): `GPUVAL_FUZZ_RUNS=1000000 scripts/fuzz.sh
+# 3600` is the long run docs/testing.md reports.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]      CI runs `scripts/fuzz.sh 5` (scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,11 +42,13 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 run_one() {
   local t=$1 work=build/fuzz/corpus/$1 art=build/fuzz/artifacts/$1
   mkdir -p "$work" "$art"
-  local dict=()
+  local dict=() runs=()
   if [ -f "tests/fuzz/dict/$t.dict" ]; then dict=(-dict="tests/fuzz/dict/$t.dict"); fi
+  if [ -n "${GPUVAL_FUZZ_RUNS:-}" ]; then runs=(-runs="$GPUVAL_FUZZ_RUNS"); fi
   local rc=0
   "$bin/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$art/" "${dict[@]}" "$work" "tests/fuzz/corpus/$t" >"$art/log" 2>&1 || rc=$?
+    -artifact_prefix="$art/" "${dict[@]}" "${runs[@]}" "$work" "tests/fuzz/corpus/$t" \
+    >"$art/log" 2>&1 || rc=$?
   echo "$rc" >"$art/rc"
 }
 
@@ -62,19 +66,22 @@ done
 wait || true
 
 failed=0
-printf '%-22s %12s %10s %8s  %s\n' target execs exec/s corpus result
+printf '%-22s %12s %10s %8s %8s  %s\n' target execs exec/s seconds corpus result
 for t in "${targets[@]}"; do
   art=build/fuzz/artifacts/$t
   rc=$(cat "$art/rc")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$art/log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$art/log" | tail -1)
+  took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$art/log" | tail -1)
   corpus=$(find "build/fuzz/corpus/$t" -type f | wc -l)
   result=ok
   if [ "$rc" != 0 ]; then
     failed=1
     result="FAILED (exit $rc): $(grep -m1 -E 'ERROR: |FUZZ_CHECK failed|runtime error' "$art/log" || echo "see $art/log")"
+    result+=" $(sed -n 's/.*Test unit written to \(.*\)/\1/p' "$art/log" | tail -1)"
   fi
-  printf '%-22s %12s %10s %8s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "$corpus" "$result"
+  printf '%-22s %12s %10s %8s %8s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${took:-?}" "$corpus" \
+    "$result"
 done
 echo "fuzz: done in $(($(date +%s) - start)) s; logs and crash inputs in build/fuzz/artifacts/"
 if [ "$failed" != 0 ]; then

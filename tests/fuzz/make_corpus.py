@@ -144,6 +144,19 @@ def main():
                      ("three", nul(fixture("baseline.json"), fixture("container_same.json"),
                                    fixture("container_slower.json"))),
                      ("no-gpu", nul(fixture("recorded_nogpu_host.json"), fixture("check_fail.json")))])
+    night = [json.loads(fixture("baseline.json"))]
+    for k, factor in enumerate([1.0, 1.01, 0.8]):
+        doc = json.loads(fixture("baseline.json"))
+        doc["run"]["id"] = f"night-{k}"
+        doc["run"]["started_at"] = f"2026-10-0{k + 1}T02:00:00Z"
+        for b in doc["benchmarks"]:
+            b["samples"] = [s * factor for s in b["samples"]]
+            b.pop("median", None)
+        night.append(doc)
+    compact = [json.dumps(d, separators=(",", ":")) for d in night[1:]]
+    seeds("nightly", [("two-nights-then-slower", nul(*compact)),
+                      ("check-fail-tonight", nul(compact[0], fixture("check_fail.json"))),
+                      ("no-gpu", nul(fixture("recorded_nogpu_host.json"), fixture("recorded_nogpu_host.json")))])
     seeds("history_paths", [
         ("plain", nul("gpu-h100-01", "NVIDIA H100 80GB HBM3", "550.54.15", "baremetal",
                       "20261001T021300Z-gpu-h100-01-baremetal", "2026-10-01T02:13:00Z", "median:7")),

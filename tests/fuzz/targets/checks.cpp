@@ -3,7 +3,8 @@
 // other part "PATH\nCONTENT", or "PATH\n@symlink TARGET"), written to a fresh sysroot on tmpfs
 // and analysed offline as `gpuval validate --sysroot` would (no CUDA, no NVML loaded). Each
 // check function is called directly, so an exception is a crash (run_checks would turn it into
-// a FAIL). Properties: every result has a message; the verdict is one of the four.
+// a FAIL). Properties: every result has a message, every WARN and FAIL a hint; the verdict is
+// pass, fail or no-gpu.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -91,6 +92,9 @@ GPUVAL_FUZZ_TARGET(checks) {
   for (const CheckDef& def : all_checks()) {
     CheckResult r = def.fn(ctx, facts);
     FUZZ_CHECK(!r.message.empty(), std::string(def.id));
+    // DESIGN: every WARN and FAIL carries a remediation hint.
+    FUZZ_CHECK(r.status == Status::Pass || r.status == Status::Skip || !r.hint.empty(),
+               std::string(def.id) + ": " + r.message);
     results.push_back(std::move(r));
   }
   for (bool require_gpu : {true, false}) {
