@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/run_document.hpp"
+#include "core/sysroot.hpp"
 #include "history/inputs.hpp"
 #include "report/json_reader.hpp"
 #include "report/summary.hpp"
@@ -284,6 +285,31 @@ TEST(HostileInput, MegabyteEnvironmentValuesGiveShortMessagesAndBoundedMetrics) 
   });
   ASSERT_NE(nvd, results.end());
   EXPECT_NE(nvd->message.find("more bytes)"), std::string::npos) << nvd->message.substr(0, 2000);
+}
+
+// --- captured trees (gpuval --sysroot DIR) -------------------------------------------------------
+
+TEST(HostileInput, AFifoInACapturedTreeIsUnreadableNotAHang) {
+  // Sysroot::read_file opened with ifstream, which blocks on a FIFO until a writer comes.
+  testing::FixtureTree tree;
+  tree.write("/proc/self/limits", "");
+  const fs::path fifo = tree.root() / "proc/self/status";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const Sysroot root(tree.root());
+  EXPECT_FALSE(root.read_file("/proc/self/status").has_value());
+  EXPECT_EQ(root.read_file("/proc/self/limits"), std::optional<std::string>(""));
+  testing::FakeLibraryLoader libs;
+  testing::FakeCudaDriverProbe cuda;
+  const Context ctx = testing::make_context(tree, Env{{"container", "podman"}}, libs, cuda);
+  Facts facts;
+  EXPECT_FALSE(run_checks(ctx, facts).empty());
+}
+
+TEST(HostileInput, AFileBeyondTheSysrootLimitIsUnreadableNotSlurped) {
+  testing::FixtureTree tree;
+  tree.write("/proc/self/mountinfo", "");
+  ASSERT_EQ(::truncate((tree.root() / "proc/self/mountinfo").c_str(), off_t{1} << 30), 0);
+  EXPECT_FALSE(Sysroot(tree.root()).read_file("/proc/self/mountinfo").has_value());
 }
 
 }  // namespace
