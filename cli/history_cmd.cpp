@@ -16,6 +16,7 @@
 #include "cli/output_check.hpp"
 #include "core/atomic_file.hpp"
 #include "core/exit_codes.hpp"
+#include "core/interrupt.hpp"
 #include "core/plural.hpp"
 #include "history/baseline.hpp"
 #include "history/index.hpp"
@@ -71,85 +72,151 @@ history::EntryReading entry_of(const history::InputDocument& d) {
   return history::read_entry(d.text, history::document_path(fs::path(), d.id).generic_string());
 }
 
-int run_add(const HistoryArgs& a) {
-  history::Inputs in = history::collect_documents(a.inputs);
-  report_bad("add", in.bad);
-  int filed = 0, already = 0, failed = static_cast<int>(in.bad.size());
+// The history index as `history add` keeps it: opened at the first batch (created with the
+// documents already in the history when missing, rows a killed writer left pending settled);
+// each batch's documents are recorded as pending before any is filed and marked indexed after.
+// An index error stops the index updates, never the filing.
+class AddIndex {
+ public:
+  explicit AddIndex(fs::path history) : history_(std::move(history)) {}
 
-  // The index: opened (created with the documents already in the history when missing) and
-  // tonight's documents recorded as pending before any is filed; marked indexed afterwards.
-  std::unique_ptr<history::Index> index;
-  std::string index_error;
-  std::vector<history::EntryReading> entries;
-  for (const history::InputDocument& d : in.documents) entries.push_back(entry_of(d));
-  if (!in.documents.empty()) {
+  void before_filing(const std::vector<history::EntryReading>& batch) {
+    if (!error_.empty()) return;
     try {
-      std::error_code ec;
-      fs::create_directories(a.history, ec);
-      index = history::Index::open(a.history, history::Index::Access::kWrite);
-      if (index->created()) {
-        std::cout << fmt::format("created the history index {}{}\n",
-                                 history::index_path(a.history).string(),
-                                 index->created_runs() == 0
-                                     ? ""
-                                     : fmt::format(" with the {} already in the history",
-                                                   plural(index->created_runs(), "run document")));
-      }
-      index->settle();  // rows a killed writer left pending
+      if (!index_) open();
       std::vector<history::IndexEntry> pending;
-      for (const history::EntryReading& e : entries) {
+      for (const history::EntryReading& e : batch) {
         if (e.kind == report::FileReading::Kind::kRun) pending.push_back(e.entry);
       }
-      index->put_pending(pending);
+      index_->put_pending(pending);
     } catch (const history::IndexError& e) {
-      index_error = e.what();
-      index.reset();
+      fail(e);
     }
   }
 
-  std::vector<history::IndexEntry> indexed;
-  std::vector<std::string> settle;  // conflicts and documents the index reads apart: from disk
-  for (std::size_t i = 0; i < in.documents.size(); ++i) {
-    const history::InputDocument& d = in.documents[i];
+  // indexed: filed (or already there) byte for byte; settle: conflicts, failures and documents
+  // the index reads apart, settled from what is on disk.
+  void after_filing(const std::vector<history::IndexEntry>& indexed,
+                    const std::vector<std::string>& settle) {
+    if (!index_) return;
     try {
-      const history::FileResult r = history::file_document(a.history, d.doc, d.text);
-      const bool is_new = r.status == history::FileStatus::kFiled;
-      (is_new ? filed : already)++;
-      std::cout << (is_new ? "filed   " : "already ") << r.path.string() << "\n";
-      if (entries[i].kind == report::FileReading::Kind::kRun && r.same_bytes) {
-        indexed.push_back(std::move(entries[i].entry));
-      } else {
-        settle.push_back(entries[i].entry.path);
-      }
-    } catch (const history::FilingError& e) {
-      std::cerr << "gpuval history add: " << d.path << ": " << e.what() << "\n";
-      ++failed;
-      settle.push_back(entries[i].entry.path);
+      index_->put_indexed(indexed);
+      index_->settle(settle);
+    } catch (const history::IndexError& e) {
+      fail(e);
     }
   }
-  if (index) {
-    try {
-      index->put_indexed(indexed);
-      index->settle(settle);
-    } catch (const history::IndexError& e) {
-      index_error = e.what();
+
+  const std::string& error() const { return error_; }
+
+ private:
+  void open() {
+    std::error_code ec;
+    fs::create_directories(history_, ec);
+    index_ = history::Index::open(history_, history::Index::Access::kWrite);
+    if (index_->created()) {
+      std::cout << fmt::format("created the history index {}{}\n",
+                               history::index_path(history_).string(),
+                               index_->created_runs() == 0
+                                   ? ""
+                                   : fmt::format(" with the {} already in the history",
+                                                 plural(index_->created_runs(), "run document")));
     }
+    index_->settle();  // rows a killed writer left pending
+  }
+  void fail(const history::IndexError& e) {
+    error_ = e.what();
+    index_.reset();
+  }
+
+  fs::path history_;
+  std::unique_ptr<history::Index> index_;
+  std::string error_;
+};
+
+// Documents are read a batch at a time (one index transaction each side of the filing), so
+// memory stays bounded whatever the number of files: a folder of 100,000 costs what a batch does.
+constexpr std::size_t kAddBatchFiles = 32;
+constexpr std::size_t kAddBatchBytes = std::size_t{16} << 20;
+
+int run_add(const HistoryArgs& a) {
+  // SIGTERM / SIGINT: the document being filed is finished (never a temporary left behind),
+  // then filing stops.
+  install_interrupt_handlers();
+  int filed = 0, already = 0, failed = 0, documents = 0;
+  const std::vector<history::InputFile> files = history::list_documents(a.inputs);
+  AddIndex index(a.history);
+  std::size_t next = 0, looked_at = 0;
+  while (next < files.size() && !interrupted()) {
+    // A batch: each file read gives at most one document (or a bad input).
+    std::vector<history::Inputs> batch;
+    std::size_t bytes = 0;
+    while (next < files.size() && batch.size() < kAddBatchFiles && bytes < kAddBatchBytes) {
+      history::read_document(files[next++], batch.emplace_back());
+      for (const history::InputDocument& d : batch.back().documents) bytes += d.text.size();
+    }
+    std::vector<std::vector<history::EntryReading>> entries(batch.size());
+    std::vector<history::EntryReading> all_entries;
+    for (std::size_t f = 0; f < batch.size(); ++f) {
+      for (const history::InputDocument& d : batch[f].documents) {
+        entries[f].push_back(entry_of(d));
+        all_entries.push_back(entries[f].back());
+      }
+    }
+    if (!all_entries.empty()) index.before_filing(all_entries);
+
+    std::vector<history::IndexEntry> indexed;
+    std::vector<std::string> settle;
+    for (std::size_t f = 0; f < batch.size(); ++f) {
+      if (interrupted()) break;  // the rest of the batch stays pending in the index: harmless
+      ++looked_at;
+      report_bad("add", batch[f].bad);
+      failed += static_cast<int>(batch[f].bad.size());
+      for (std::size_t i = 0; i < batch[f].documents.size(); ++i) {
+        const history::InputDocument& d = batch[f].documents[i];
+        history::EntryReading& e = entries[f][i];
+        ++documents;
+        try {
+          const history::FileResult r = history::file_document(a.history, d.doc, d.text);
+          const bool is_new = r.status == history::FileStatus::kFiled;
+          (is_new ? filed : already)++;
+          std::cout << (is_new ? "filed   " : "already ") << r.path.string() << "\n";
+          if (e.kind == report::FileReading::Kind::kRun && r.same_bytes) {
+            indexed.push_back(std::move(e.entry));
+          } else {
+            settle.push_back(e.entry.path);
+          }
+        } catch (const history::FilingError& err) {
+          std::cerr << "gpuval history add: " << d.path << ": " << err.what() << "\n";
+          ++failed;
+          settle.push_back(e.entry.path);
+        }
+      }
+    }
+    index.after_filing(indexed, settle);
   }
   std::cout << fmt::format(
       "gpuval history add: {} filed, {} already in the history, {} not filed\n", filed, already,
       failed);
-  if (in.documents.empty() && in.bad.empty()) {
+  if (!index.error().empty()) {
+    std::cerr << fmt::format(
+        "gpuval history add: the documents are filed, but the history index was not updated: "
+        "{}\n",
+        index.error());
+  }
+  if (interrupted()) {
+    std::cerr << fmt::format(
+        "gpuval history add: interrupted by signal {}: {} of {} files not looked at (run it "
+        "again: filing is idempotent)\n",
+        interrupt_signal(), files.size() - looked_at, files.size());
+    return exit_code::kInterrupted;
+  }
+  if (documents == 0 && failed == 0) {
     std::cerr << "gpuval history add: no run documents in the given paths (files whose \"schema\" "
                  "is gpuval.run/1)\n";
     return exit_code::kBadInput;
   }
-  if (!index_error.empty()) {
-    std::cerr << fmt::format(
-        "gpuval history add: the documents are filed, but the history index was not updated: "
-        "{}\n",
-        index_error);
-    return exit_code::kBadInput;
-  }
+  if (!index.error().empty()) return exit_code::kBadInput;
   return failed > 0 ? exit_code::kBadInput : exit_code::kPass;
 }
 

@@ -7,9 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 namespace gpuval {
 namespace fs = std::filesystem;
@@ -26,12 +24,34 @@ fs::path Sysroot::resolve(std::string_view abs_path) const {
 }
 
 std::optional<std::string> Sysroot::read_file(std::string_view abs_path) const {
-  std::ifstream in(resolve(abs_path), std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return ss.str();
+  // O_NONBLOCK and regular files only: a FIFO or device in a captured tree (--sysroot) must not
+  // hang the run. /proc and /sys files are regular (of size 0: read until the end).
+  const int fd = ::open(resolve(abs_path).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return std::nullopt;
+    }
+    // Beyond any /proc or /sys file gpuval reads (a mountinfo of 10,000 mounts is ~2 MiB).
+    if (text.size() + static_cast<std::size_t>(n) > kMaxFileBytes) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
 
 bool Sysroot::exists(std::string_view abs_path) const {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -34,7 +35,10 @@ class Sysroot {
   // Map an absolute in-system path ("/proc/self/mountinfo") to the host path under the root.
   std::filesystem::path resolve(std::string_view abs_path) const;
 
+  // The whole file; nullopt when missing, unreadable, not a regular file (a FIFO would block)
+  // or larger than kMaxFileBytes.
   std::optional<std::string> read_file(std::string_view abs_path) const;
+  static constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;
   bool exists(std::string_view abs_path) const;
   NodeInfo stat(std::string_view abs_path) const;
   // Names (not paths) of the entries of a directory, sorted; empty if it does not exist.

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "core/run_document.hpp"
 #include "core/stats.hpp"
@@ -20,13 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // What a baseline needs of a history document: everything but check metrics and per-sample clock
 // readings, which are most of its bytes and which neither compare nor the reference uses.
 bool baseline_keeps(std::string_view section, int depth, std::string_view key) {
@@ -38,7 +29,7 @@ bool baseline_keeps(std::string_view section, int depth, std::string_view key) {
 
 // A history document, parsed with the fast filtering parser; errors come from the full parser.
 json read_history_document(const fs::path& path) {
-  const std::string text = read_file(path);
+  const std::string text = read_document_text(path);
   report::FilteredParse parsed = report::parse_filtered_json(text, baseline_keeps);
   if (!parsed.ok) return parse_run_document(text, path.string());  // throws with the details
   try {
@@ -149,21 +140,29 @@ Baseline select_baseline(const fs::path& root, const RunIdentity& tonight, const
 
   // median:N — newest night first, until N nights with a usable run are found.
   std::vector<BaselineDocument> picked;
-  const auto pick = [&](const std::vector<SeriesEntry>& entries) {
-    std::map<std::string, std::vector<BaselineDocument>, std::greater<>> by_night;
-    for (const SeriesEntry& e : entries) {
-      if (e.night >= tonight.night) continue;
-      by_night[e.night];  // keep the order; filled lazily below
+  // Takes the entries by value and moves their paths: a night may hold 100,000 of them.
+  const auto pick = [&](std::vector<SeriesEntry> entries) {
+    std::map<std::string, std::vector<fs::path>, std::greater<>> by_night;
+    for (SeriesEntry& e : entries) {
+      if (e.night < tonight.night) by_night[e.night].push_back(std::move(e.path));
     }
-    for (auto& [night, unused] : by_night) {
+    entries.clear();
+    entries.shrink_to_fit();
+    for (auto& [night, paths] : by_night) {
       if (static_cast<int>(b.nights.size()) >= spec.nights) break;
+      if (paths.size() > kMaxRunsPerNight) {
+        b.warnings.push_back(fmt::format(
+            "{} holds {} documents of {} on {}: only the first {} are read for the baseline",
+            paths.front().parent_path().string(), paths.size(), series_name(tonight), night,
+            kMaxRunsPerNight));
+        paths.resize(kMaxRunsPerNight);
+      }
       std::vector<BaselineDocument> usable;
-      for (const SeriesEntry& e : entries) {
-        if (e.night != night) continue;
+      for (const fs::path& path : paths) {
         BaselineDocument d;
-        d.path = e.path;
+        d.path = path;
         try {
-          d.doc = read_history_document(e.path);
+          d.doc = read_history_document(path);
           d.id = identify(d.doc);
         } catch (const DocumentError& err) {
           b.warnings.push_back(fmt::format("skipped unreadable history document: {}", err.what()));

@@ -31,6 +31,11 @@ struct BaselineSpec {
   std::string text() const;  // "median:7" | "pinned"
 };
 
+// Of one night of a series, at most this many documents (the first by path) are read for a
+// median baseline, so that a history folder of 100,000 runs a night costs a check no more than
+// a normal one (a warning says so).
+inline constexpr std::size_t kMaxRunsPerNight = 32;
+
 // "median:N" (1 <= N <= 365) or "pinned"; throws std::invalid_argument with what is accepted.
 BaselineSpec parse_baseline_spec(std::string_view text);
 

@@ -8,11 +8,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "core/atomic_file.hpp"
+#include "core/run_document.hpp"
 
 namespace gpuval::history {
 namespace {
@@ -35,13 +34,6 @@ bool is_night(const std::string& name) {
   if (name.size() != 10 || name[4] != '-' || name[7] != '-') return false;
   return std::all_of(name.begin(), name.end(),
                      [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 void make_dirs(const fs::path& dir) {
@@ -108,39 +100,38 @@ fs::path pin_path(const fs::path& root, const RunIdentity& id) {
 
 bool publish_new_file(const fs::path& path, std::string_view content,
                       const std::function<void()>& before_publish) {
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  fs::path tmp;
+  bool published = false;
   try {
-    tmp = write_durable_temporary(path, content);
+    published = write_new_file(path, content, before_publish);
   } catch (const WriteError& e) {
     throw FilingError(e.what());
   }
-  if (before_publish) before_publish();
-  // link() fails with EEXIST instead of replacing: the first writer of a name wins.
-  if (::link(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    if (err == EEXIST) return false;
-    throw FilingError(
-        fmt::format("cannot write {}: link failed: {}", path.string(), std::strerror(err)));
-  }
-  ::unlink(tmp.c_str());
-  sync_dir(dir);
-  return true;
+  if (published) sync_dir(path.has_parent_path() ? path.parent_path() : fs::path("."));
+  return published;
 }
 
 FileResult file_document(const fs::path& root, const nlohmann::json& doc, std::string_view text,
                          const std::function<void()>& before_publish) {
   const RunIdentity id = identify(doc);
   FileResult result{FileStatus::kFiled, document_path(root, id)};
-  make_dirs(result.path.parent_path());
-  if (publish_new_file(result.path, text, before_publish)) return result;
-  // Already there: the same run filed again is fine, a different one under its name is not.
-  const std::string existing_text = read_file(result.path);
-  const nlohmann::json existing = nlohmann::json::parse(existing_text, nullptr, false);
-  if (existing == doc) {
+  // Filed before (a night ingested again): compared without writing anything.
+  struct stat st {};
+  if (::lstat(result.path.c_str(), &st) != 0) {
+    make_dirs(result.path.parent_path());
+    if (publish_new_file(result.path, text, before_publish)) return result;
+  }
+  // Already there: the same run filed again is fine, a different one under its name is not
+  // (also when what is there cannot be read: it is not this document).
+  bool same = false, same_bytes = false;
+  try {
+    const std::string existing = read_document_text(result.path);
+    same_bytes = existing == text;
+    same = same_bytes || parse_json_text(existing, result.path.string()) == doc;
+  } catch (const DocumentError&) {
+  }
+  if (same) {
     result.status = FileStatus::kAlreadyFiled;
-    result.same_bytes = existing_text == text;
+    result.same_bytes = same_bytes;
     return result;
   }
   throw FilingError(fmt::format(

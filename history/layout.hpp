@@ -5,10 +5,11 @@
 //
 // Every path component is a slug (lowercase letters, digits, '.', '-'; the run id keeps its case
 // and '_'), so odd GPU model names or host names can neither escape the history nor create
-// hidden files. Filing publishes a complete temporary file under its final name with link(2),
+// hidden files. Filing publishes a complete, fsynced file under its final name with linkat(2),
 // which never replaces an existing file: concurrent writers cannot clobber each other, the same
-// run filed twice is a no-op, and a writer killed at any moment leaves at most a hidden
-// ".<name>.tmp.XXXXXX" file that every reader ignores — never a partial document.
+// run filed twice is a no-op, and a writer killed at any moment leaves nothing (the file is
+// unnamed until published; core/atomic_file.hpp) or, on filesystems without O_TMPFILE, at most
+// a hidden ".<name>.tmp.XXXXXX" file that every reader ignores — never a partial document.
 #pragma once
 
 #include <filesystem>
@@ -43,10 +44,9 @@ std::filesystem::path series_root(const std::filesystem::path& root, const std::
                                   const std::string& gpu_model);
 std::filesystem::path pin_path(const std::filesystem::path& root, const RunIdentity& id);
 
-// Writes content to a hidden temporary file next to `path`, fsyncs it and links it to `path`.
-// Returns false, writing nothing, when `path` already exists. `before_publish` runs once the
-// temporary file is complete, just before the link (tests use it to kill the writer there).
-// Throws FilingError on I/O errors; never leaves the temporary behind unless killed.
+// core's write_new_file, then the directory fsynced: false, writing nothing, when `path` already
+// exists. `before_publish` runs once the content is complete, just before the link (tests kill
+// the writer there). Throws FilingError on I/O errors.
 bool publish_new_file(const std::filesystem::path& path, std::string_view content,
                       const std::function<void()>& before_publish = {});
 

@@ -1,7 +1,10 @@
 #include "report/json_reader.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 namespace gpuval::report {
 
@@ -32,6 +35,34 @@ JsonReader::JsonReader(std::string_view text)
 }
 
 void JsonReader::fail() const { throw JsonSyntaxError{offset()}; }
+
+namespace {
+
+// The double nlohmann makes of a number token: strtod's, where overflow is an error and
+// underflow gives zero or a subnormal (from_chars calls both out of range). False when the
+// number is beyond the range of a double.
+bool to_double(const char* start, const char* end, double& out) {
+  const auto r = std::from_chars(start, end, out);
+  if (r.ec == std::errc() && r.ptr == end) return true;
+  const std::string token(start, end);  // rare: numbers below about 1e-308 or beyond 1e308
+  out = std::strtod(token.c_str(), nullptr);
+  return std::isfinite(out);
+}
+
+// Whether nlohmann stores the integral token as an integer (int64 when negative, uint64 when
+// not); beyond those it is a float.
+bool fits_integer(const char* start, const char* end) {
+  if (*start == '-') {
+    std::int64_t v = 0;
+    const auto r = std::from_chars(start, end, v);
+    return r.ec == std::errc() && r.ptr == end;
+  }
+  std::uint64_t v = 0;
+  const auto r = std::from_chars(start, end, v);
+  return r.ec == std::errc() && r.ptr == end;
+}
+
+}  // namespace
 
 void JsonReader::skip_ws() {
   while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -130,11 +161,10 @@ double JsonReader::number(bool* integral) {
   const char* start = nullptr;
   bool is_integral = true;
   read_number(&start, &is_integral);
-  if (integral) *integral = is_integral;
+  if (integral) *integral = is_integral && fits_integer(start, p_);
   double d = 0;
-  const auto r = std::from_chars(start, p_, d);
-  if (r.ec != std::errc() || r.ptr != p_) {
-    p_ = start;  // out of double range: let nlohmann decide
+  if (!to_double(start, p_, d)) {
+    p_ = start;  // beyond the range of a double: nlohmann refuses it too
     fail();
   }
   return d;
@@ -218,7 +248,17 @@ void JsonReader::skip_value(int depth) {
     default: {
       const char* start = nullptr;
       bool integral = true;
-      read_number(&start, &integral);
+      bool exponent = false;
+      read_number(&start, &integral, &exponent);
+      // Skipped numbers are range-checked too, so that this parser rejects what nlohmann
+      // rejects ("1e999"); only an exponent or more than 308 integer digits can overflow.
+      if (exponent || static_cast<std::size_t>(p_ - start) > 308) {
+        double d = 0;
+        if (!to_double(start, p_, d)) {
+          p_ = start;
+          fail();
+        }
+      }
       return;
     }
   }
@@ -313,9 +353,8 @@ json JsonReader::build(int depth) {
         }
       }
       double d = 0;
-      const auto r = std::from_chars(start, p_, d);
-      if (r.ec != std::errc() || r.ptr != p_) {
-        p_ = start;  // out of double range: let nlohmann decide
+      if (!to_double(start, p_, d)) {
+        p_ = start;  // beyond the range of a double: nlohmann refuses it too
         fail();
       }
       return json(d);
@@ -470,8 +509,9 @@ void JsonReader::read_string(std::string* out) {
   }
 }
 
-// Checks the number at p_ and moves past it; *start: its first character.
-void JsonReader::read_number(const char** start, bool* integral) {
+// Checks the number at p_ and moves past it; *start: its first character. *integral is cleared
+// by a fraction or an exponent, *exponent (when given) set by an exponent.
+void JsonReader::read_number(const char** start, bool* integral, bool* exponent) {
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   *start = p_;
   if (p_ != end_ && *p_ == '-') ++p_;
@@ -489,6 +529,7 @@ void JsonReader::read_number(const char** start, bool* integral) {
   }
   if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
     *integral = false;
+    if (exponent) *exponent = true;
     ++p_;
     if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
     if (p_ == end_ || !digit(*p_)) fail();

@@ -3,9 +3,11 @@
 // `gpuval report` reads thousands of run documents whose bytes are mostly samples, clock traces,
 // check metrics and indentation: nlohmann's parser (DOM, callback or SAX) tokenises at ~40-90
 // MB/s here and a DOM costs hundreds of allocations per document; this reads a document into a
-// RunSummary several times faster. It accepts exactly RFC 8259 JSON in UTF-8 (what nlohmann
-// accepts); on a syntax error it throws JsonSyntaxError with the byte offset, and callers
-// re-parse with nlohmann for the full message.
+// RunSummary several times faster. It accepts exactly what core's parse_json_text accepts
+// (RFC 8259 JSON in UTF-8, numbers within the range of a double, nesting up to kMaxJsonDepth;
+// tests/fuzz/json_differential.cpp holds both to it); on a syntax error it throws
+// JsonSyntaxError with the byte offset, and callers re-parse with parse_json_text for the full
+// message.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/run_document.hpp"
 
 namespace gpuval::report {
 
@@ -28,8 +32,8 @@ const char* json_type_name(JsonType t);
 class JsonReader {
  public:
   // Objects and arrays nested deeper than this are refused (a syntax error), so a hostile
-  // document cannot exhaust the stack.
-  static constexpr int kMaxDepth = 256;
+  // document cannot exhaust the stack; the same limit as parse_json_text's.
+  static constexpr int kMaxDepth = kMaxJsonDepth;
 
   explicit JsonReader(std::string_view text);
 
@@ -66,7 +70,7 @@ class JsonReader {
   unsigned hex4();
   void utf8_sequence();
   void read_string(std::string* out);
-  void read_number(const char** start, bool* integral);
+  void read_number(const char** start, bool* integral, bool* exponent = nullptr);
 
   const char* begin_;
   const char* p_;

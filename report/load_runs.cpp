@@ -36,17 +36,33 @@ using Outcome = std::variant<Ignored, RunSummary, BadFile>;
 
 }  // namespace
 
+// Reads the whole file into `text` (whose capacity is reused from file to file); returns why not
+// ("" when it could). A file larger than a run document may be is refused unread.
 std::string read_document_text(const std::string& path, std::string& text) {
   text.clear();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return std::string("cannot open: ") + std::strerror(errno);
   struct stat st {};
   std::size_t expected = 0;
   if (::fstat(fd, &st) == 0 && st.st_size > 0) expected = static_cast<std::size_t>(st.st_size);
+  const auto too_large = [](std::string_view size) {
+    return fmt::format("{} is larger than the {} MiB a run document may have", size,
+                       kMaxDocumentBytes >> 20);
+  };
+  if (expected > kMaxDocumentBytes) {
+    ::close(fd);
+    return too_large(fmt::format("the file ({} bytes)", expected));
+  }
   std::string error;
   std::size_t used = 0;
   for (;;) {
-    if (text.size() < used + 1) text.resize(std::max(expected + 1, 2 * used + 4096));
+    if (text.size() < used + 1) {
+      if (used > kMaxDocumentBytes) {
+        error = too_large("the file (still growing)");
+        break;
+      }
+      text.resize(std::min(std::max(expected + 1, 2 * used + 4096), kMaxDocumentBytes + 1));
+    }
     const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
     if (n == 0) break;
     if (n < 0) {
@@ -63,12 +79,10 @@ std::string read_document_text(const std::string& path, std::string& text) {
 
 namespace {
 
-// "[json.exception.parse_error.101] parse error at ..." -> "parse error at ...".
-std::string without_exception_tag(const std::string& what) {
-  if (!what.empty() && what[0] == '[') {
-    if (auto end = what.find("] "); end != std::string::npos) return what.substr(end + 2);
-  }
-  return what;
+// parse_json_text's message less the path it starts with (the reading names the file apart).
+std::string without_path(const std::string& path, std::string message) {
+  if (message.starts_with(path + ": ")) message.erase(0, path.size() + 2);
+  return message;
 }
 
 FileReading bad_reading(std::string reason) {
@@ -107,18 +121,17 @@ FileReading read_run_text(std::string_view text, const std::string& path) {
   } catch (const DocumentError& e) {
     return bad_reading(e.what());
   } catch (const JsonSyntaxError& e) {
-    // Not JSON: nlohmann says exactly why.
+    // Not JSON: the document parser every other reader uses says exactly why.
     try {
-      [[maybe_unused]] const json doc = json::parse(text);
-    } catch (const json::parse_error& pe) {
-      const bool truncated = pe.byte >= text.size();
-      return bad_reading(fmt::format("{} JSON at byte {}: {}",
-                                     truncated ? "truncated" : "malformed", pe.byte,
-                                     without_exception_tag(pe.what())));
+      [[maybe_unused]] const json doc = parse_json_text(text, path);
+    } catch (const DocumentError& de) {
+      return bad_reading(without_path(path, de.what()));
     }
-    // nlohmann took it: only nesting deeper than the reader allows gets here.
-    return bad_reading(fmt::format("JSON nested deeper than {} levels (at byte {})",
-                                   JsonReader::kMaxDepth, e.byte));
+    // Both parsers accept and reject the same texts (tests/fuzz/json_differential.cpp).
+    return bad_reading(fmt::format("not valid JSON at byte {}", e.byte));
+  } catch (const std::exception& e) {
+    // This runs on worker threads, where an escaping exception would abort the whole report.
+    return bad_reading(fmt::format("cannot be read: {}", e.what()));
   }
 }
 

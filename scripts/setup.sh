@@ -7,6 +7,10 @@ set -euo pipefail
 packages=(cmake make g++ git ccache pkg-config libfmt-dev nlohmann-json3-dev libcli11-dev
   libbenchmark-dev libsqlite3-dev libgtest-dev googletest bats shellcheck python3 python3-yaml
   chromium prometheus)
+# The fuzz preset (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes, and
+# llvm-symbolizer for readable sanitizer stack traces. Clang 16: gpuval uses std::source_location,
+# which clang 14 (Debian 12's default clang) cannot compile against libstdc++ 12.
+packages+=(clang-16 libclang-rt-16-dev llvm-16)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "validate/checks.hpp"
 
@@ -53,6 +54,47 @@ constexpr std::array kChecks = {
     CheckDef{"imex", "IMEX channels", "cluster", &checks::imex},
 };
 
+// What one result may hold, so that hostile input (a 128 KiB environment value, a /proc file of
+// megabytes) cannot blow up the run document: messages and hints stay short lines, metrics keep
+// their shape but long strings are cut and long lists end in "... N more".
+constexpr std::size_t kMaxLine = 1000;
+constexpr std::size_t kMaxMetricString = 4096;
+constexpr std::size_t kMaxMetricItems = 256;
+
+// `text` cut to at most `max` bytes (at a UTF-8 character boundary), saying how much is left out.
+void cut(std::string& text, std::size_t max) {
+  if (text.size() <= max) return;
+  std::size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  const std::size_t dropped = text.size() - end;
+  text.resize(end);
+  text += "... (" + std::to_string(dropped) + " more bytes)";
+}
+
+void bound(nlohmann::json& value, int depth = 0) {
+  if (value.is_string()) {
+    cut(value.get_ref<std::string&>(), kMaxMetricString);
+  } else if (value.is_array()) {
+    auto& items = value.get_ref<nlohmann::json::array_t&>();
+    if (items.size() > kMaxMetricItems) {
+      const std::size_t more = items.size() - kMaxMetricItems;
+      items.resize(kMaxMetricItems);
+      items.emplace_back("... " + std::to_string(more) + " more");
+    }
+    if (depth < 8) {
+      for (nlohmann::json& v : items) bound(v, depth + 1);
+    }
+  } else if (value.is_object() && depth < 8) {
+    for (auto& [key, v] : value.items()) bound(v, depth + 1);
+  }
+}
+
+void bound(CheckResult& r) {
+  cut(r.message, kMaxLine);
+  cut(r.hint, kMaxLine);
+  bound(r.metrics);
+}
+
 }  // namespace
 
 std::span<const CheckDef> all_checks() { return kChecks; }
@@ -72,6 +114,7 @@ std::vector<CheckResult> run_checks(const Context& ctx, Facts& facts) {
     r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.id = std::string(def.id);
     r.title = std::string(def.title);
+    bound(r);
     results.push_back(std::move(r));
   }
   return results;

@@ -22,7 +22,9 @@ struct CheckDef {
 std::span<const CheckDef> all_checks();
 
 // Run every check in order. A check that throws becomes a FAIL naming the exception: one broken
-// probe never hides the others. The id and title of each result are forced to the table's.
+// probe never hides the others. The id and title of each result are forced to the table's;
+// messages and hints longer than 1000 bytes, metric strings longer than 4096 and metric lists
+// longer than 256 items are cut (saying how much was left out), whatever the input.
 std::vector<CheckResult> run_checks(const Context& ctx, Facts& facts);
 
 }  // namespace gpuval

@@ -18,6 +18,17 @@ double probe_number(const json& j, const char* key, double fallback) {
   return it != j.end() && it->is_number() ? it->get<double>() : fallback;
 }
 
+namespace {
+
+// A count or index for a message: numbers beyond long long (a garbled answer) give the fallback
+// instead of an undefined conversion.
+long long count_of(const json& j, const char* key, long long fallback) {
+  const double v = probe_number(j, key, static_cast<double>(fallback));
+  return v >= -9.2e18 && v <= 9.2e18 ? static_cast<long long>(v) : fallback;
+}
+
+}  // namespace
+
 // "cublasLtMatmul(...) failed: CUBLAS_STATUS_NOT_SUPPORTED (15): ..." from an error object.
 std::string probe_error_text(const json& e) {
   std::string name = probe_text(e, "name");
@@ -42,9 +53,9 @@ std::string probe_wrong_result_text(const json& c) {
   } else {
     out += "rel error not finite (tolerance " + sci(tol) + ")";
   }
-  const auto bad = static_cast<long long>(probe_number(c, "bad_elements", 0));
-  const auto total = static_cast<long long>(probe_number(c, "elements", 0));
-  const auto nan = static_cast<long long>(probe_number(c, "non_finite", 0));
+  const long long bad = count_of(c, "bad_elements", 0);
+  const long long total = count_of(c, "elements", 0);
+  const long long nan = count_of(c, "non_finite", 0);
   out += fmt::format(", {} of {} elements off", bad, total);
   if (nan > 0) out += fmt::format(" ({} NaN/Inf)", nan);
   if (auto fb = c.find("first_bad"); fb != c.end() && fb->is_object()) {
@@ -54,9 +65,8 @@ std::string probe_wrong_result_text(const json& c) {
                               : got != fb->end() && got->is_number()
                                   ? fmt::format("{:.6g}", got->get<double>())
                                   : "?";
-    out += fmt::format(", first at [{}]: got {}, expected {:.6g}",
-                       static_cast<long long>(probe_number(*fb, "index", -1)), got_s,
-                       probe_number(*fb, "expected", 0.0));
+    out += fmt::format(", first at [{}]: got {}, expected {:.6g}", count_of(*fb, "index", -1),
+                       got_s, probe_number(*fb, "expected", 0.0));
   }
   return out;
 }

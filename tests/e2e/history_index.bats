@@ -59,6 +59,22 @@ runs_in() { sed -n 's/^\*\*\([0-9]*\) runs\*\*.*/\1/p' "$1"; }
   ! cmp -s "$TMP/t1.md" "$TMP/i.md"
 }
 
+@test "one history add of every night files and indexes them a batch at a time, all of them" {
+  # 120 documents: four batches of at most 32 (cli/history_cmd.cpp), each pending then indexed.
+  run "$GPUVAL" history add --history "$TMP/h" "$NIGHTS"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"120 filed, 0 already in the history, 0 not filed"* ]]
+  same_reports "$TMP/h" "$TMP"
+  [ "$(runs_in "$TMP/i.md")" = 120 ]
+  [ "$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM runs").fetchone()[0])' \
+    "$TMP/h/_index.sqlite")" = 120 ]
+  # The same report as the history filed night by night.
+  mkdir -p "$TMP/ref"
+  report_pair "$HIST" "$TMP/ref"
+  cmp "$TMP/i.md" "$TMP/ref/i.md"
+}
+
 @test "reindex rebuilds the same index from the documents in one command" {
   cp -a "$HIST" "$TMP/h"
   rm "$TMP/h/_index.sqlite"*

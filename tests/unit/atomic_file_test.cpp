@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -78,6 +80,35 @@ TEST(AtomicFile, AFifoGetsTheContentAndStaysAFifo) {
   int entries = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(tree.root())) ++entries;
   EXPECT_EQ(entries, 1) << "no temporary beside the FIFO";
+}
+
+TEST(AtomicFile, WriteNewFileNeverReplacesAndLeavesNoTemporary) {
+  testing::FixtureTree tree;
+  const fs::path target = tree.root() / "doc.json";
+  EXPECT_TRUE(write_new_file(target, "first"));
+  EXPECT_FALSE(write_new_file(target, "second"));
+  EXPECT_EQ(slurp(target), "first");
+  struct stat st {};
+  ASSERT_EQ(::stat(target.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(tree.root())) ++entries;
+  EXPECT_EQ(entries, 1) << "temporary file left behind";
+}
+
+TEST(AtomicFile, AWriterKilledBeforePublishingLeavesNothingWhereFilesAreUnnamed) {
+  testing::FixtureTree tree;
+  if (!writes_unnamed_files(tree.root())) GTEST_SKIP() << "no O_TMPFILE on this filesystem";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    write_new_file(tree.root() / "doc.json", "complete", [] { std::raise(SIGKILL); });
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_TRUE(fs::is_empty(tree.root())) << "a killed writer left a file";
 }
 
 }  // namespace

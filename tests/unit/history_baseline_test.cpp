@@ -207,3 +207,23 @@ TEST(Baseline, SkippedEntriesDoNotPoolAndUnreadableDocumentsAreSkippedWithAWarni
 
 }  // namespace
 }  // namespace gpuval::history
+
+namespace gpuval::history {
+namespace {
+
+TEST(Baseline, ANightOfThousandsOfRunsCostsNoMoreThanItsFirst32) {
+  // 100,000 runs a night would have been read (and held) one by one for every check.
+  gpuval::testing::FixtureTree tree;
+  for (int m = 0; m < 40; ++m) file(tree.root(), {.night = 1, .minute = m});
+  file(tree.root(), {.night = 2});
+  const RunIdentity tonight = identify(make_doc({.night = 3}));
+  const Baseline b = select_baseline(tree.root(), tonight, median(7));
+  EXPECT_EQ(b.nights, (std::vector<std::string>{"2026-10-02", "2026-10-03"}));
+  EXPECT_EQ(b.documents.size(), kMaxRunsPerNight + 1);
+  ASSERT_EQ(b.warnings.size(), 1u);
+  EXPECT_NE(b.warnings[0].find("holds 40 documents"), std::string::npos) << b.warnings[0];
+  EXPECT_NE(b.warnings[0].find("only the first 32 are read"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpuval::history

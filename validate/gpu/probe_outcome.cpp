@@ -26,7 +26,9 @@ DeviceOutcome interpret_probe_result(const ProbeModuleSpec& spec, int device,
     o.hint = malformed_hint;
     return o;
   }
-  o.metrics = {{"probe", doc.value("probe", std::string(spec.id))}};
+  // Not doc.value(): it throws when a module of another build answers "probe": [...].
+  const std::string probe = probe_text(doc, "probe");
+  o.metrics = {{"probe", probe.empty() ? std::string(spec.id) : probe}};
   for (const char* key : {"library", "device", "cases", "error"}) {
     if (doc.contains(key)) o.metrics[key] = doc[key];
   }

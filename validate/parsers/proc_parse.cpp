@@ -101,6 +101,9 @@ Parsed<uint64_t> parse_mem_total(std::string_view meminfo) {
   if (!kib || t.size() > 2 || (t.size() == 2 && t[1] != "kB")) {
     return Parsed<uint64_t>::fail("MemTotal is not 'N kB': " + quoted(*field));
   }
+  if (*kib > std::numeric_limits<uint64_t>::max() / 1024) {
+    return Parsed<uint64_t>::fail("MemTotal overflows 64 bits: " + quoted(*field));
+  }
   return Parsed<uint64_t>::ok(*kib * 1024);
 }
 
