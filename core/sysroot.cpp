@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <map>
 
+#include "core/errno_name.hpp"
+
 namespace gpuval {
 namespace fs = std::filesystem;
 
@@ -108,22 +110,13 @@ std::optional<std::string> Sysroot::read_link(std::string_view abs_path) const {
   return target.string();
 }
 
-namespace {
-int errno_from_name(std::string name) {
-  while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
-  static const std::map<std::string, int> kNames = {
-      {"EPERM", EPERM},   {"EACCES", EACCES}, {"ENXIO", ENXIO}, {"ENOENT", ENOENT},
-      {"ENODEV", ENODEV}, {"EBUSY", EBUSY},   {"EIO", EIO},     {"EROFS", EROFS}};
-  auto it = kNames.find(name);
-  return it == kNames.end() ? EIO : it->second;
-}
-}  // namespace
-
 int Sysroot::open_rw_errno(std::string_view abs_path) const { return open_errno(abs_path, O_RDWR); }
 
 int Sysroot::open_errno(std::string_view abs_path, int flags) const {
   if (!is_real_root()) {
-    if (auto forced = read_file(std::string(abs_path) + ".errno")) return errno_from_name(*forced);
+    if (auto forced = read_file(std::string(abs_path) + ".errno")) {
+      return errno_from_name(*forced).value_or(EIO);
+    }
   }
   int fd = ::open(resolve(abs_path).c_str(), flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return errno;

@@ -13,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/errno_name.hpp"
 #include "validate/checks.hpp"
 #include "validate/findings.hpp"
 #include "validate/parsers/cluster_parse.hpp"
@@ -24,23 +25,6 @@ using nlohmann::json;
 
 constexpr const char* kDir = "/dev/nvidia-caps-imex-channels";
 constexpr const char* kMajorName = "nvidia-caps-imex-channels";
-
-std::string errno_name(int err) {
-  switch (err) {
-    case EPERM:
-      return "EPERM";
-    case EACCES:
-      return "EACCES";
-    case ENXIO:
-      return "ENXIO";
-    case ENODEV:
-      return "ENODEV";
-    case ENOENT:
-      return "ENOENT";
-    default:
-      return "errno " + std::to_string(err);
-  }
-}
 
 std::string create_hint(std::optional<unsigned> major, unsigned channel) {
   return fmt::format(

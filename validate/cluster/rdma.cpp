@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/errno_name.hpp"
 #include "core/plural.hpp"
 #include "validate/checks.hpp"
 #include "validate/findings.hpp"
@@ -81,25 +82,6 @@ std::vector<Port> read_ports(const Sysroot& fs, const std::string& device) {
     out.push_back(std::move(p));
   }
   return out;
-}
-
-std::string errno_name(int err) {
-  switch (err) {
-    case EPERM:
-      return "EPERM";
-    case EACCES:
-      return "EACCES";
-    case ENXIO:
-      return "ENXIO";
-    case ENODEV:
-      return "ENODEV";
-    case ENOENT:
-      return "ENOENT";
-    case EBUSY:
-      return "EBUSY";
-    default:
-      return "errno " + std::to_string(err);
-  }
 }
 
 // What to do about a verbs node that does not open.

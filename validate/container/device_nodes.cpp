@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/errno_name.hpp"
 #include "validate/checks.hpp"
 #include "validate/container/gpu_request_hint.hpp"
 
@@ -178,29 +179,6 @@ const std::string kUvmHint =
     "regenerate the CDI spec";
 
 // ---- device-access ------------------------------------------------------------------------
-
-std::string errno_name(int err) {
-  switch (err) {
-    case EPERM:
-      return "EPERM";
-    case EACCES:
-      return "EACCES";
-    case ENXIO:
-      return "ENXIO";
-    case ENODEV:
-      return "ENODEV";
-    case ENOENT:
-      return "ENOENT";
-    case EBUSY:
-      return "EBUSY";
-    case EIO:
-      return "EIO";
-    case EROFS:
-      return "EROFS";
-    default:
-      return "errno " + std::to_string(err);
-  }
-}
 
 // The process's effective uid and groups, from /proc/self/status (nullopt uid when unreadable).
 struct Identity {

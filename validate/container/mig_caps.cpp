@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/errno_name.hpp"
 #include "core/plural.hpp"
 #include "validate/checks.hpp"
 #include "validate/findings.hpp"
@@ -48,23 +49,6 @@ constexpr std::string_view kNotInjectedHint =
     "MIG devices need their /dev/nvidia-caps nodes: request them by MIG UUID so the runtime "
     "injects the nodes (NVIDIA_VISIBLE_DEVICES=MIG-<uuid> with the legacy hook, --device "
     "nvidia.com/gpu=MIG-<uuid> with CDI; list them with `nvidia-smi -L` on the host)";
-
-std::string errno_name(int err) {
-  switch (err) {
-    case EPERM:
-      return "EPERM";
-    case EACCES:
-      return "EACCES";
-    case ENXIO:
-      return "ENXIO";
-    case ENODEV:
-      return "ENODEV";
-    case ENOENT:
-      return "ENOENT";
-    default:
-      return "errno " + std::to_string(err);
-  }
-}
 
 std::string mode_text(const NodeInfo& n) {
   return fmt::format("{:04o} {}:{}", static_cast<unsigned>(n.mode & 07777), n.uid, n.gid);
