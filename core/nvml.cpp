@@ -14,10 +14,14 @@
 #include "core/dynamic_library.hpp"
 #include "core/nvml_abi.hpp"
 #include "core/nvml_mig.hpp"
+#include "core/nvml_symbols.hpp"
 
 namespace gpuval {
 
 namespace abi = nvml_abi;
+using nvml_detail::resolve;
+using nvml_detail::Sym;
+using nvml_detail::terminated;
 
 static_assert(sizeof(abi::PciInfo) == 68, "nvmlPciInfo_t (v3) is 68 bytes");
 static_assert(sizeof(abi::Memory) == 24, "nvmlMemory_t is 24 bytes");
@@ -70,40 +74,9 @@ constexpr std::array<std::pair<std::uint64_t, std::string_view>, 9> kReasonNames
     {abi::kReasonDisplayClockSetting, "display_clock_setting"},
 }};
 
-// "core/nvml.cpp" from "/work/main/core/nvml.cpp": the last two path components.
-std::string project_relative(const char* file) {
-  std::string_view f(file);
-  auto last = f.rfind('/');
-  if (last == std::string_view::npos || last == 0) return std::string(f);
-  auto before = f.rfind('/', last - 1);
-  return std::string(before == std::string_view::npos ? f : f.substr(before + 1));
-}
-
-// A resolved entry point and the symbol name it was found under.
-template <typename Fn>
-struct Sym {
-  const char* name = nullptr;
-  Fn fn = nullptr;
-};
-
-// The first of `names` the library exports (newest first), or the first name with no function.
-template <typename Fn>
-Sym<Fn> resolve(void* handle, std::initializer_list<const char*> names) {
-  for (const char* n : names) {
-    if (void* p = dlsym(handle, n)) return Sym<Fn>{n, reinterpret_cast<Fn>(p)};
-  }
-  return Sym<Fn>{*names.begin(), nullptr};
-}
-
 template <typename Fn, typename... Args>
 int call(const Sym<Fn>& s, Args... args) {
   return s.fn != nullptr ? s.fn(args...) : abi::kErrorFunctionNotFound;
-}
-
-std::string terminated(const char* buf, std::size_t size) {
-  std::size_t n = 0;
-  while (n < size && buf[n] != '\0') ++n;
-  return std::string(buf, n);
 }
 
 }  // namespace
@@ -185,16 +158,7 @@ struct NvmlSession::Api {
 
   NvmlError error(std::string_view call_name, int code,
                   std::source_location loc = std::source_location::current()) const {
-    NvmlError e;
-    e.call = std::string(call_name);
-    e.file = project_relative(loc.file_name());
-    e.line = static_cast<int>(loc.line());
-    e.code = code;
-    e.name = nvml_return_name(code);
-    if (error_string.fn != nullptr) {
-      if (const char* text = error_string.fn(code)) e.description = text;
-    }
-    return e;
+    return nvml_detail::make_error(call_name, code, error_string.fn, loc);
   }
 };
 

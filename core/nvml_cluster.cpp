@@ -10,10 +10,14 @@
 #include <string_view>
 
 #include "core/nvml_cluster_abi.hpp"
+#include "core/nvml_symbols.hpp"
 
 namespace gpuval {
 
 namespace abi = nvml_abi;
+using nvml_detail::resolve;
+using nvml_detail::Sym;
+using nvml_detail::terminated;
 
 static_assert(sizeof(abi::FieldValue) == 40, "nvmlFieldValue_t is 40 bytes");
 static_assert(sizeof(abi::GpuFabricInfoV1) == 28, "nvmlGpuFabricInfo_t is 28 bytes");
@@ -21,71 +25,33 @@ static_assert(sizeof(abi::GpuFabricInfoV2) == 36, "nvmlGpuFabricInfo_v2_t is 36 
 
 namespace {
 
-// "core/nvml_cluster.cpp" from an absolute source path: the last two components.
-std::string project_relative(const char* file) {
-  std::string_view f(file);
-  const auto last = f.rfind('/');
-  if (last == std::string_view::npos || last == 0) return std::string(f);
-  const auto before = f.rfind('/', last - 1);
-  return std::string(before == std::string_view::npos ? f : f.substr(before + 1));
-}
-
-template <typename Fn>
-struct Entry {
-  const char* name = nullptr;
-  Fn fn = nullptr;
-};
-
-template <typename Fn>
-Entry<Fn> lookup(void* handle, std::initializer_list<const char*> names) {
-  for (const char* n : names) {
-    if (void* p = dlsym(handle, n)) return Entry<Fn>{n, reinterpret_cast<Fn>(p)};
-  }
-  return Entry<Fn>{*names.begin(), nullptr};
-}
-
 // The entry points these queries use, resolved in the session's library.
 struct ClusterApi {
-  Entry<abi::DeviceGetHandleByIndexFn> handle;
-  Entry<abi::ErrorStringFn> error_string;
-  Entry<abi::DeviceGetNvLinkIntFn> state, remote_type;
-  Entry<abi::DeviceGetNvLinkUintFn> version;
-  Entry<abi::DeviceGetNvLinkPciFn> remote_pci;
-  Entry<abi::DeviceGetFieldValuesFn> fields;
-  Entry<abi::DeviceGetFabricInfoV2Fn> fabric_v;
-  Entry<abi::DeviceGetFabricInfoV1Fn> fabric;
+  Sym<abi::DeviceGetHandleByIndexFn> handle;
+  Sym<abi::ErrorStringFn> error_string;
+  Sym<abi::DeviceGetNvLinkIntFn> state, remote_type;
+  Sym<abi::DeviceGetNvLinkUintFn> version;
+  Sym<abi::DeviceGetNvLinkPciFn> remote_pci;
+  Sym<abi::DeviceGetFieldValuesFn> fields;
+  Sym<abi::DeviceGetFabricInfoV2Fn> fabric_v;
+  Sym<abi::DeviceGetFabricInfoV1Fn> fabric;
 
   explicit ClusterApi(void* h)
-      : handle(lookup<abi::DeviceGetHandleByIndexFn>(h, {"nvmlDeviceGetHandleByIndex_v2"})),
-        error_string(lookup<abi::ErrorStringFn>(h, {"nvmlErrorString"})),
-        state(lookup<abi::DeviceGetNvLinkIntFn>(h, {"nvmlDeviceGetNvLinkState"})),
-        remote_type(lookup<abi::DeviceGetNvLinkIntFn>(h, {"nvmlDeviceGetNvLinkRemoteDeviceType"})),
-        version(lookup<abi::DeviceGetNvLinkUintFn>(h, {"nvmlDeviceGetNvLinkVersion"})),
-        remote_pci(lookup<abi::DeviceGetNvLinkPciFn>(h, {"nvmlDeviceGetNvLinkRemotePciInfo_v2"})),
-        fields(lookup<abi::DeviceGetFieldValuesFn>(h, {"nvmlDeviceGetFieldValues"})),
-        fabric_v(lookup<abi::DeviceGetFabricInfoV2Fn>(h, {"nvmlDeviceGetGpuFabricInfoV"})),
-        fabric(lookup<abi::DeviceGetFabricInfoV1Fn>(h, {"nvmlDeviceGetGpuFabricInfo"})) {}
+      : handle(resolve<abi::DeviceGetHandleByIndexFn>(h, {"nvmlDeviceGetHandleByIndex_v2"})),
+        error_string(resolve<abi::ErrorStringFn>(h, {"nvmlErrorString"})),
+        state(resolve<abi::DeviceGetNvLinkIntFn>(h, {"nvmlDeviceGetNvLinkState"})),
+        remote_type(resolve<abi::DeviceGetNvLinkIntFn>(h, {"nvmlDeviceGetNvLinkRemoteDeviceType"})),
+        version(resolve<abi::DeviceGetNvLinkUintFn>(h, {"nvmlDeviceGetNvLinkVersion"})),
+        remote_pci(resolve<abi::DeviceGetNvLinkPciFn>(h, {"nvmlDeviceGetNvLinkRemotePciInfo_v2"})),
+        fields(resolve<abi::DeviceGetFieldValuesFn>(h, {"nvmlDeviceGetFieldValues"})),
+        fabric_v(resolve<abi::DeviceGetFabricInfoV2Fn>(h, {"nvmlDeviceGetGpuFabricInfoV"})),
+        fabric(resolve<abi::DeviceGetFabricInfoV1Fn>(h, {"nvmlDeviceGetGpuFabricInfo"})) {}
 
   NvmlError error(std::string_view call, int code,
                   std::source_location loc = std::source_location::current()) const {
-    NvmlError e;
-    e.call = std::string(call);
-    e.file = project_relative(loc.file_name());
-    e.line = static_cast<int>(loc.line());
-    e.code = code;
-    e.name = nvml_return_name(code);
-    if (error_string.fn != nullptr) {
-      if (const char* text = error_string.fn(code)) e.description = text;
-    }
-    return e;
+    return nvml_detail::make_error(call, code, error_string.fn, loc);
   }
 };
-
-std::string terminated(const char* buf, std::size_t size) {
-  std::size_t n = 0;
-  while (n < size && buf[n] != '\0') ++n;
-  return std::string(buf, n);
-}
 
 // One unsigned field value, or empty (the field's own return code is checked too).
 std::optional<unsigned> field_value(const ClusterApi& api, abi::Device h, unsigned field,

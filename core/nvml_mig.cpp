@@ -11,6 +11,7 @@
 
 #include "core/json_optional.hpp"
 #include "core/nvml_abi_mig.hpp"
+#include "core/nvml_symbols.hpp"
 
 namespace gpuval {
 namespace {
@@ -18,15 +19,11 @@ namespace {
 namespace abi = nvml_abi;
 using nlohmann::json;
 
+using nvml_detail::terminated;
+
 template <typename Fn>
 Fn resolve(const NvmlSession& s, const char* name) {
   return reinterpret_cast<Fn>(dlsym(s.library_handle(), name));
-}
-
-std::string terminated(const char* buf, std::size_t size) {
-  std::size_t n = 0;
-  while (n < size && buf[n] != '\0') ++n;
-  return std::string(buf, n);
 }
 
 // Files a failed query: NOT_SUPPORTED and missing entry points as unsupported (an older driver,
