@@ -399,7 +399,7 @@ json.dump({"schema": "gpuval.host-facts/1"}, open(sys.argv[2] + "/facts.json", "
   [ "$(cat "$TMP/cmd.rc")" -eq 0 ]
   grep -q "1 run, 1 GPU model.*99999 bad files" "$TMP/cmd.out"
   [ "$rss" -lt "$(budget_kib 393216)" ]
-  # history add holds one document at a time.
+  # history add holds one batch of documents at a time (32 files, fewer once they hold 16 MiB).
   many_links "$TMP/facts.json" "$TMP/in" 100000
   cp "$DOCS/doc-001.json" "$DOCS/doc-002.json" "$TMP/in/0/"
   rss="$(peak_rss_kib "$GPUVAL" history add --history "$TMP/h" "$TMP/in")"
