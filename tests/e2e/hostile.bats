@@ -54,10 +54,11 @@ small_fs() {
 # fill DIR: no free block left on DIR's filesystem.
 fill() { dd if=/dev/zero of="$1/zz-fill" bs=4k >/dev/null 2>&1 || true; }
 
-# no_temporaries DIR: no writer's temporary (.<name>.tmp.XXXXXX) anywhere under DIR.
+# no_temporaries DIR: no writer's temporary (.<name>.tmp.XXXXXX) anywhere under DIR (also when
+# DIR does not exist: a writer killed before it created the history).
 no_temporaries() {
   local left
-  left="$(find "$1" -name '.*.tmp.*' 2>/dev/null)"
+  left="$(find "$1" -name '.*.tmp.*' 2>/dev/null || true)"
   [ -z "$left" ] || { echo "temporaries left: $left" >&2; return 1; }
 }
 
