@@ -251,6 +251,7 @@ class RunReader {
       }
       const Where where{"devices", i};
       if (i == 0) r_.first_device_unnamed = true;  // until a name is read
+      std::string uuid;  // a repeated "uuid" replaces the earlier one, as in nlohmann's DOM
       object([&] {
         if (key() == "name" && i == 0) {
           const bool named = in_.peek() == JsonType::kString;
@@ -258,14 +259,10 @@ class RunReader {
           r_.first_device_unnamed = !named || r_.gpu_model.empty();
           return;
         }
-        if (key() == "uuid") {
-          if (std::string uuid = text(where, "uuid"); !uuid.empty()) {
-            r_.gpu_uuids.push_back(std::move(uuid));
-          }
-          return;
-        }
+        if (key() == "uuid") return void(uuid = text(where, "uuid"));
         in_.skip();
       });
+      if (!uuid.empty()) r_.gpu_uuids.push_back(std::move(uuid));
       if (r_.gpu_model.empty()) r_.gpu_model = kNoGpu;
     }
   }
@@ -339,6 +336,9 @@ class RunReader {
         p.unit = text(where, "unit", {}, false);
       } else if (key() == "samples") {
         samples.seen = t;
+        // A repeated member replaces the earlier one, as in nlohmann's DOM (never appends).
+        samples_.clear();
+        samples_are_numbers = true;
         // With the median read already (writers put it first), the samples are not needed.
         if (t != JsonType::kArray || p.median) return in_.skip();
         in_.begin_array();

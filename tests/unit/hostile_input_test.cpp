@@ -156,6 +156,36 @@ TEST(HostileInput, AnExitCodeBeyondInt64IsNotAnIntegerToEitherReader) {
   }
 }
 
+TEST(HostileInput, ARepeatedMemberReplacesTheEarlierOneInBothReaders) {
+  // Found by the json_differential fuzzer: nlohmann keeps the last of repeated members, the
+  // report's reader appended a repeated "samples" (median 2.05 of both arrays instead of 2.1)
+  // and listed a device's repeated "uuid" twice.
+  json doc = history::testing::make_doc({});
+  json& bench = doc["benchmarks"][0];
+  bench.erase("median");
+  bench["samples"] = {2.1, 2.2, 2.0};
+  doc["devices"][0]["uuid"] = "GPU-last";
+  std::string text = doc.dump();
+  const std::string samples = "\"samples\":[2.1,2.2,2.0]";
+  ASSERT_NE(text.find(samples), std::string::npos);
+  text.replace(text.find(samples), samples.size(), "\"samples\":[1.0,2.0,3.0]," + samples);
+  const std::string uuid = "\"uuid\":\"GPU-last\"";
+  text.replace(text.find(uuid), uuid.size(), "\"uuid\":\"GPU-first\"," + uuid);
+
+  const json dom = parse_json_text(text, "t.json");
+  const report::RunSummary from_dom = report::summarize(dom, "t.json");
+  const report::TextReading from_text = report::read_run_summary(text, "t.json");
+  ASSERT_EQ(from_text.kind, report::TextReading::Kind::kRun);
+  ASSERT_FALSE(from_dom.benchmarks.empty());
+  ASSERT_TRUE(from_dom.benchmarks[0].median.has_value());
+  EXPECT_DOUBLE_EQ(*from_dom.benchmarks[0].median, 2.1);
+  ASSERT_TRUE(from_text.run.benchmarks[0].median.has_value());
+  EXPECT_DOUBLE_EQ(*from_text.run.benchmarks[0].median, 2.1);
+  EXPECT_EQ(from_text.run.gpu_uuids, from_dom.gpu_uuids);
+  EXPECT_EQ(std::count(from_text.run.gpu_uuids.begin(), from_text.run.gpu_uuids.end(), "GPU-first"),
+            0);
+}
+
 // --- oversized and special files: refused unread, memory stays bounded --------------------------
 
 // A sparse file: 1 GiB long, no disk used.
