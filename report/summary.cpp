@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -55,6 +57,10 @@ class RunReader {
  public:
   explicit RunReader(std::string_view text) : text_(text), in_(text) {}
 
+  // Whether some object repeated a member name. nlohmann keeps the last of repeated members
+  // and this reader would mix them, so read_run_summary() then reads the DOM's text instead.
+  bool repeated_member() const { return repeated_; }
+
   TextReading read(std::string path) {
     r_.path = std::move(path);
     if (in_.peek() != JsonType::kObject) {  // valid JSON (checked) but no run document
@@ -63,7 +69,13 @@ class RunReader {
       return {TextReading::Kind::kNotRunDocument, {}};
     }
     in_.begin_object();
-    while (in_.next_member(key_)) root_member();
+    {
+      NamesSeen names(*this);
+      while (in_.next_member(key_)) {
+        names.add(key_);
+        root_member();
+      }
+    }
     in_.end();
     if (!schema_ || schema_->rfind("gpuval.run/", 0) != 0) {
       return {TextReading::Kind::kNotRunDocument, {}};
@@ -229,11 +241,42 @@ class RunReader {
   }
 
   // Calls member() for each member of the object at the cursor, with its name in key_ (shared
-  // by every level: a member's name is not needed once its value is being read).
+  // by every level: a member's name is not needed once its value is being read). Notes a name
+  // repeated within the object (see repeated_member()).
   template <typename Member>
   void object(Member member) {
     in_.begin_object();
-    while (in_.next_member(key_)) member();
+    NamesSeen names(*this);
+    while (in_.next_member(key_)) {
+      names.add(key_);
+      member();
+    }
+  }
+
+  // The member names of the objects being read, as 64-bit hashes, one list per nesting level,
+  // reused from object to object so that reading allocates nothing once warm. Two names that
+  // hash alike only send the document down the DOM path (read_run_summary()), which is right
+  // for any document, just slower.
+  class NamesSeen {
+   public:
+    explicit NamesSeen(RunReader& r) : r_(r), names_(r.level(r.depth_++)) { names_.clear(); }
+    ~NamesSeen() { --r_.depth_; }
+    NamesSeen(const NamesSeen&) = delete;
+    NamesSeen& operator=(const NamesSeen&) = delete;
+    void add(std::string_view name) {
+      std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+      for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+      if (std::find(names_.begin(), names_.end(), h) != names_.end()) r_.repeated_ = true;
+      names_.push_back(h);
+    }
+
+   private:
+    RunReader& r_;
+    std::vector<std::uint64_t>& names_;
+  };
+  std::vector<std::uint64_t>& level(std::size_t depth) {
+    while (names_by_level_.size() <= depth) names_by_level_.emplace_back();
+    return names_by_level_[depth];
   }
 
   void read_devices() {
@@ -251,7 +294,6 @@ class RunReader {
       }
       const Where where{"devices", i};
       if (i == 0) r_.first_device_unnamed = true;  // until a name is read
-      std::string uuid;  // a repeated "uuid" replaces the earlier one, as in nlohmann's DOM
       object([&] {
         if (key() == "name" && i == 0) {
           const bool named = in_.peek() == JsonType::kString;
@@ -259,10 +301,14 @@ class RunReader {
           r_.first_device_unnamed = !named || r_.gpu_model.empty();
           return;
         }
-        if (key() == "uuid") return void(uuid = text(where, "uuid"));
+        if (key() == "uuid") {
+          if (std::string uuid = text(where, "uuid"); !uuid.empty()) {
+            r_.gpu_uuids.push_back(std::move(uuid));
+          }
+          return;
+        }
         in_.skip();
       });
-      if (!uuid.empty()) r_.gpu_uuids.push_back(std::move(uuid));
       if (r_.gpu_model.empty()) r_.gpu_model = kNoGpu;
     }
   }
@@ -336,9 +382,6 @@ class RunReader {
         p.unit = text(where, "unit", {}, false);
       } else if (key() == "samples") {
         samples.seen = t;
-        // A repeated member replaces the earlier one, as in nlohmann's DOM (never appends).
-        samples_.clear();
-        samples_are_numbers = true;
         // With the median read already (writers put it first), the samples are not needed.
         if (t != JsonType::kArray || p.median) return in_.skip();
         in_.begin_array();
@@ -436,6 +479,10 @@ class RunReader {
   JsonReader in_;
   RunSummary r_;
   std::string key_;
+  // Hashes of the member names of the objects being read, per nesting level (NamesSeen).
+  std::deque<std::vector<std::uint64_t>> names_by_level_;
+  std::size_t depth_ = 0;
+  bool repeated_ = false;  // a member name repeated within one object
   std::vector<double> samples_;
   std::optional<std::string> schema_;
   std::string first_error_;
@@ -458,7 +505,18 @@ bool unit_higher_is_better(std::string_view unit) {
 }
 
 TextReading read_run_summary(std::string_view text, std::string path) {
-  return RunReader(text).read(std::move(path));
+  RunReader reader(text);
+  try {
+    TextReading reading = reader.read(path);
+    if (!reader.repeated_member()) return reading;
+  } catch (const DocumentError&) {
+    if (!reader.repeated_member()) throw;
+  }
+  // A member name repeated within an object (never written by gpuval): read what nlohmann
+  // makes of it, the last of each, so that every reader sees the same document. The text was
+  // read to its end without a syntax error, so both parsers accept it.
+  const json doc = parse_json_text(text, path);
+  return RunReader(doc.dump(-1, ' ', false, json::error_handler_t::replace)).read(std::move(path));
 }
 
 RunSummary summarize(const json& doc, std::string path) {

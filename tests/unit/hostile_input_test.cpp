@@ -158,8 +158,9 @@ TEST(HostileInput, AnExitCodeBeyondInt64IsNotAnIntegerToEitherReader) {
 
 TEST(HostileInput, ARepeatedMemberReplacesTheEarlierOneInBothReaders) {
   // Found by the json_differential fuzzer: nlohmann keeps the last of repeated members, the
-  // report's reader appended a repeated "samples" (median 2.05 of both arrays instead of 2.1)
-  // and listed a device's repeated "uuid" twice.
+  // report's reader appended a repeated "samples" (median 2.05 of both arrays instead of 2.1),
+  // listed a device's repeated "uuid" twice and kept a repeated section's earlier fields (the
+  // driver version of a first "driver" when the second had none).
   json doc = history::testing::make_doc({});
   json& bench = doc["benchmarks"][0];
   bench.erase("median");
@@ -171,6 +172,9 @@ TEST(HostileInput, ARepeatedMemberReplacesTheEarlierOneInBothReaders) {
   text.replace(text.find(samples), samples.size(), "\"samples\":[1.0,2.0,3.0]," + samples);
   const std::string uuid = "\"uuid\":\"GPU-last\"";
   text.replace(text.find(uuid), uuid.size(), "\"uuid\":\"GPU-first\"," + uuid);
+  const std::string driver = "\"driver\":" + doc["driver"].dump();
+  ASSERT_NE(text.find(driver), std::string::npos);
+  text.replace(text.find(driver), driver.size(), driver + ",\"driver\":{\"note\":\"x\"}");
 
   const json dom = parse_json_text(text, "t.json");
   const report::RunSummary from_dom = report::summarize(dom, "t.json");
@@ -182,6 +186,8 @@ TEST(HostileInput, ARepeatedMemberReplacesTheEarlierOneInBothReaders) {
   ASSERT_TRUE(from_text.run.benchmarks[0].median.has_value());
   EXPECT_DOUBLE_EQ(*from_text.run.benchmarks[0].median, 2.1);
   EXPECT_EQ(from_text.run.gpu_uuids, from_dom.gpu_uuids);
+  EXPECT_EQ(from_text.run.driver, from_dom.driver);
+  EXPECT_NE(from_text.run.driver, doc["driver"]["version"].get<std::string>());
   EXPECT_EQ(std::count(from_text.run.gpu_uuids.begin(), from_text.run.gpu_uuids.end(), "GPU-first"),
             0);
 }
